@@ -16,8 +16,8 @@ from .init import initialize
 from .evaluate import evaluate_synset
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'DistillConfig', 'plan_stages', 'render', 'make_scorers', 'pick',
-           'run_stage', 'distill']
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'DistillConfig', 'DataAdapter', 'experiment_generator', 'plan_stages',
+           'render', 'make_scorers', 'pick', 'run_stage', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -62,6 +62,53 @@ class DistillConfig:
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/11_distill.ipynb #fe5dbbce
+class DataAdapter(SynthesisLayers):
+    "A generator seen through a dataset's classes and normalization."
+    def __init__(self, G:SynthesisLayers, # the wrapped generator
+                 mean, std, # the dataset's per-channel normalization (on the [0, 1] scale)
+                 class_map:list|None=None, # synthetic class k → generator class; None: identity
+                 out_range:tuple=(-1., 1.)): # the generator's image range
+        super().__init__()
+        if not isinstance(G, SynthesisLayers): raise TypeError(f'{type(G).__name__} does not implement hpd.generators.SynthesisLayers.')
+        self.G, self.out_range = G, out_range
+        self.register_buffer('mean', torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer('std', torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer('cmap', torch.as_tensor(class_map if class_map is not None else range(G.num_classes)).long())
+        for a in ('z_dim', 'w_dim', 'num_ws', 'img_channels', 'img_resolution'): setattr(self, a, getattr(G, a))
+        self.num_classes = len(self.cmap)
+
+    @property
+    def layer_names(self): return self.G.layer_names
+    def mapping(self, z, c, truncation_psi=1.0):
+        c = torch.as_tensor(c, device=z.device).long()
+        if len(c) and (c.min() < 0 or c.max() >= self.num_classes): raise IndexError(f'Class labels must be in 0…{self.num_classes - 1}.')
+        return self.G.mapping(z, self.cmap.to(z.device)[c], truncation_psi)
+    def run_layers(self, ws, f, start, end):
+        x = self.G.run_layers(ws, f, start, end)
+        if end < self.num_layers: return x
+        lo, hi = self.out_range
+        return ((x - lo) / (hi - lo) - self.mean) / self.std
+
+# %% ../nbs/11_distill.ipynb #17ba0791
+def experiment_generator(data, # `HPDData`
+                         name:str='auto', # 'auto', 'fashion_mnist' (ours), an official StyleGAN-XL name ('imagenet128', 'cifar10') or a path
+                         device=None) -> SynthesisLayers:
+    "The generator for `data`, in the data's classes and normalization; shapes checked."
+    from hpd.data import IMAGENET_SUBSETS
+    from hpd.generators import load_generator, GENERATORS
+    if name == 'auto':
+        name = {'fashion_mnist': 'fashion_mnist', 'cifar10': 'cifar10'}.get(data.name, 'imagenet128' if data.name in IMAGENET_SUBSETS else None)
+        if name is None: raise ValueError(f'No default generator for {data.name!r}: pass generator=<a checkpoint path or name>.')
+    if name in GENERATORS or str(name).endswith('.pt'): G = load_generator(name, device=get_device(device))
+    else:
+        from hpd.stylegan_xl import load_stylegan_xl
+        G = DataAdapter(load_stylegan_xl(name, device=device), data.mean, data.std, IMAGENET_SUBSETS.get(data.name)).to(get_device(device))
+    if (G.img_channels, G.img_resolution, G.num_classes) != (data.channels, data.im_size, data.num_classes):
+        raise ValueError(f'Generator {name!r} makes {G.num_classes} classes of {G.img_channels}×{G.img_resolution}² images; '
+                         f'{data.name} has {data.num_classes} classes of {data.channels}×{data.im_size}².')
+    return G
+
+# %% ../nbs/11_distill.ipynb #bd307a3e
 def plan_stages(cfg:DistillConfig, H:Hierarchy|None) -> list[dict]:
     "The stages of a run: `{'space': k or None (pixels), 'steps': n}`."
     if cfg.method == 'pixel':
@@ -75,7 +122,7 @@ def plan_stages(cfg:DistillConfig, H:Hierarchy|None) -> list[dict]:
 def render(H:Hierarchy|None, state:dict, space) -> torch.Tensor:
     return state['x'] if space is None else H.from_space(state['ws'], state.get('f'), space)
 
-# %% ../nbs/11_distill.ipynb #b1d57811
+# %% ../nbs/11_distill.ipynb #f1abd670
 def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None) -> dict:
     "Criterion name → `score(images, labels, loss) -> float` (distances built once: their real-side means are cached)."
     out = {}
@@ -103,7 +150,7 @@ def pick(history:list[dict], criterion:str) -> int:
     best = max(vals) if criterion in HIGHER_IS_BETTER else min(vals)
     return vals.index(best)
 
-# %% ../nbs/11_distill.ipynb #bd307a3e
+# %% ../nbs/11_distill.ipynb #9e6a55b6
 def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int) -> tuple[dict, list]:
     "Optimize one stage; return the selected state and the candidates' history."
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
@@ -132,7 +179,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
     for i, h in enumerate(history): h['selected'] = i == best
     return candidates[best], history
 
-# %% ../nbs/11_distill.ipynb #f1abd670
+# %% ../nbs/11_distill.ipynb #91032ad7
 def distill(data, # `HPDData`
             cfg:DistillConfig, out:str|Path, # config; run directory
             G:SynthesisLayers|None=None, # the generator (hpd/glad)
