@@ -181,7 +181,8 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
     t1 = time.perf_counter()
     accs = [100 * a for a in accuracy(nets, getattr(data, split), device, bf16=bf16)]
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, model=model, protocol=protocol, split=split,
-                config=cfg.resolved(), n_train=len(x_syn), dataset=data.name,
+                config=dict(cfg.resolved(), batched=(get_device(device).type == 'cuda') if batched is None else batched),
+                n_train=len(x_syn), dataset=data.name,
                 seconds=dict(train=t1 - t0, test=time.perf_counter() - t1, per_model=(t1 - t0) / K))
 
 # %% ../nbs/04_evaluate.ipynb #91032ad7
