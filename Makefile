@@ -17,8 +17,13 @@ data:
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
 	else echo "apt-get unavailable: Fashion-MNIST will be downloaded by torchvision on first use"; fi
 
-# The main job on the embedded default (Fashion-MNIST).
+# The main job on the embedded default: H-PD + DM on Fashion-MNIST at IPC=1 with this project's generator (CPU profile).
+RUN := runs/experiments/fashion_mnist/hpd_dm_ipc1_cam_distance
 run:
+	mkdir -p $(RUN)
+	$(VENV)/bin/papermill nbs/run_experiment.ipynb $(RUN)/run_experiment.ipynb -k python3 -p dataset fashion_mnist
+
+baselines:
 	$(VENV)/bin/papermill nbs/run_baselines.ipynb runs/baselines/fashion_mnist_dc/run_baselines.ipynb -k python3 -p dataset fashion_mnist
 
 test:
