@@ -14,6 +14,7 @@ ap.add_argument('--epochs', type=int, default=300)
 ap.add_argument('--K', type=int, default=5)
 ap.add_argument('--device', default=None)
 ap.add_argument('--no-dsa', action='store_true')
+ap.add_argument('--measure-epochs', type=int, default=None, help='train this many epochs and scale the training time linearly to --epochs')
 args = ap.parse_args()
 cmd = 'OMP_NUM_THREADS=%s .venv/bin/python %s' % (os.environ.get('OMP_NUM_THREADS', '<unset>'), ' '.join(sys.argv))
 
@@ -30,12 +31,14 @@ for ipc in args.ipcs:
     for batched in [True, False]:
         key = f'ipc{ipc}_{"batched" if batched else "loop"}_e{args.epochs}_K{args.K}'
         load0 = os.getloadavg()[0]
-        r = evaluate_synset(x, y, data, K=args.K, epochs=args.epochs, dsa=not args.no_dsa, batched=batched, device=device)
-        rows[key] = dict(ipc=ipc, batched=batched, epochs=args.epochs, K=args.K, dsa=not args.no_dsa, s_per_model=r['seconds']['per_model'],
+        me = args.measure_epochs or args.epochs
+        r = evaluate_synset(x, y, data, K=args.K, epochs=me, dsa=not args.no_dsa, batched=batched, device=device)
+        rows[key] = dict(ipc=ipc, batched=batched, epochs=args.epochs, measured_epochs=me, K=args.K, dsa=not args.no_dsa,
+                         s_per_model=r['seconds']['per_model'] * args.epochs / me, extrapolated=me != args.epochs,
                          train_s=r['seconds']['train'], test_s=r['seconds']['test'], acc_mean=r['mean'], acc_std=r['std'],
                          loadavg_before=load0, loadavg_after=os.getloadavg()[0])
         save_json(res, path)
-        print(f'{key}: {r["seconds"]["per_model"]:.1f} s/model (train), acc {r["mean"]:.2f} ± {r["std"]:.2f}, load {load0:.1f}', flush=True)
+        print(f'{key}: {rows[key]["s_per_model"]:.1f} s/model (train{", extrapolated from %d epochs" % me if me != args.epochs else ""}), acc {r["mean"]:.2f} ± {r["std"]:.2f}, load {load0:.1f}', flush=True)
 print('\n| IPC | batched s/model | loop s/model | speed-up |')
 for ipc in args.ipcs:
     b, l = rows.get(f'ipc{ipc}_batched_e{args.epochs}_K{args.K}'), rows.get(f'ipc{ipc}_loop_e{args.epochs}_K{args.K}')
