@@ -36,7 +36,7 @@ for ipc in args.ipcs:
         rows[key] = dict(ipc=ipc, batched=batched, epochs=args.epochs, measured_epochs=me, K=args.K, dsa=not args.no_dsa,
                          s_per_model=r['seconds']['per_model'] * args.epochs / me, extrapolated=me != args.epochs,
                          train_s=r['seconds']['train'], test_s=r['seconds']['test'], acc_mean=r['mean'], acc_std=r['std'],
-                         loadavg_before=load0, loadavg_after=os.getloadavg()[0])
+                         loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
         save_json(res, path)
         print(f'{key}: {rows[key]["s_per_model"]:.1f} s/model (train{", extrapolated from %d epochs" % me if me != args.epochs else ""}), acc {r["mean"]:.2f} ± {r["std"]:.2f}, load {load0:.1f}', flush=True)
 print('\n| IPC | batched s/model | loop s/model | speed-up |')
