@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call
+from torch.func import functional_call, grad, vmap
 from .core import get_device, torch_rng, save_tensors, load_tensors
 from .networks import get_network
 from .augment import DSA
@@ -103,7 +103,8 @@ DC_LOOPS = {1: (1, 1), 10: (10, 50), 50: (50, 10)}
 class DC(Matcher):
     name = 'dc'
     defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=False, metric='ours', outer_loop=None, inner_loop=None,
-                    lr_net=0.01, batch_train=256, lr_pixel=0.1, lr_w=1e-3, lr_f=1.0)
+                    lr_net=0.01, batch_train=256, lr_pixel=0.1, lr_w=1e-3, lr_f=1.0,
+                    batched=None)  # None: torch.func.vmap over classes on CUDA, the per-class loop on CPU (benchmarks/matchers.py)
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         near = min(DC_LOOPS, key=lambda k: abs(k - self.ipc))
@@ -126,19 +127,38 @@ class DC(Matcher):
             self.net = self.net_fn(self._seed()).train()
             self.opt = torch.optim.SGD(self.net.parameters(), lr=self.cfg['lr_net'])
         else: self._train_net(x_syn.detach(), y_syn)
-        params = list(self.net.parameters())
-        total = 0.
-        for c, idx in enumerate(self.by_class(y_syn)):
-            real, syn = self.real(c, self.cfg['batch_real']), x_syn[idx]
+        idx, C = self.by_class(y_syn), self.data.num_classes
+        reals, syns = [], []
+        for c in range(C):  # draws in the same order whichever path runs
+            real, syn = self.real(c, self.cfg['batch_real']), x_syn[idx[c]]
             if self.dsa:
                 d = self.dsa.sample(0, siamese=True, generator=self.g)
                 real, syn = self.dsa.apply(real, d), self.dsa.apply(syn, d)
-            lr_ = F.cross_entropy(self.net(real), torch.full((len(real),), c, device=self.device))
+            reals.append(real); syns.append(syn)
+        ys = [y_syn[i].to(self.device) for i in idx]
+        batched = self.device.type == 'cuda' if self.cfg['batched'] is None else self.cfg['batched']
+        # vmap needs equal class sizes and no batch statistics shared across a class's samples and the rest of the batch
+        if batched and len({len(i) for i in idx}) == 1 and not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.net.modules()):
+            return self._loss_batched(reals, syns, ys)
+        params, total = list(self.net.parameters()), 0.
+        for c in range(C):
+            lr_ = F.cross_entropy(self.net(reals[c]), torch.full((len(reals[c]),), c, device=self.device))
             gw_real = [t.detach() for t in torch.autograd.grad(lr_, params)]
-            ls = F.cross_entropy(self.net(syn), y_syn[idx].to(self.device))
+            ls = F.cross_entropy(self.net(syns[c]), ys[c])
             gw_syn = torch.autograd.grad(ls, params, create_graph=True)
             total = total + dc_distance(gw_syn, gw_real, self.cfg['metric'])
         return total
+
+    def _loss_batched(self, reals, syns, ys):
+        "All classes' real and synthetic gradients in one vmapped forward/backward each (same value as the loop)."
+        params = {k: v.detach() for k, v in self.net.named_parameters()}
+        buffers = dict(self.net.named_buffers())
+        ce = lambda p, x, y: F.cross_entropy(functional_call(self.net, (p, buffers), (x,)), y)
+        C = len(reals)
+        yr = torch.arange(C, device=self.device)[:, None].expand(C, len(reals[0]))
+        gr = vmap(grad(ce), in_dims=(None, 0, 0))(params, torch.stack(reals), yr)
+        gs = vmap(grad(ce), in_dims=(None, 0, 0))(params, torch.stack(syns), torch.stack(ys))
+        return sum(dc_distance([gs[k][c] for k in params], [gr[k][c].detach() for k in params], self.cfg['metric']) for c in range(C))
 
     def state_dict(self):
         sd = super().state_dict()
