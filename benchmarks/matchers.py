@@ -1,0 +1,63 @@
+"""Seconds per matcher iteration on Fashion-MNIST (ConvNet-3, width 128, 32×32): all classes batched vs a per-class loop.
+
+DM: one iteration = loss over all classes (256 real images per class by default) + backward into the pixels.
+DSA: one outer iteration = the same for gradient matching (at IPC 1 the DC schedule draws a fresh network every outer
+step; at IPC 10 an outer step also trains the network 50 inner epochs on the synthetic set, identical in both paths).
+Batched DM embeds every class's real images in one forward pass; batched DSA computes all classes' gradients with one
+torch.func.vmap(grad(...)) per side. Both paths draw the same real images and DSA parameters, so their losses must agree:
+the script records the largest relative difference. Timed iterations alternate between the paths (the machine is shared).
+
+Usage: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/matchers.py [--dm-ipcs 1 10] [--dsa-ipcs 1] [--iters 3] [--batch-real 256] [--device cpu]
+Writes runs/benchmarks/matchers/results_<device>.json (command, git commit, load average per row)."""
+import argparse, os, sys, time
+import torch
+from hpd.core import tune_malloc, get_device, git_info, device_info, save_json, run_dir, load_json, torch_rng
+from hpd.data import load_dataset
+from hpd.matchers import get_matcher
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--dm-ipcs', type=int, nargs='*', default=[1, 10])
+ap.add_argument('--dsa-ipcs', type=int, nargs='*', default=[1])
+ap.add_argument('--iters', type=int, default=3, help='timed iterations per path (after one untimed warm-up)')
+ap.add_argument('--batch-real', type=int, default=256)
+ap.add_argument('--device', default=None)
+args = ap.parse_args()
+cmd = 'OMP_NUM_THREADS=%s .venv/bin/python %s' % (os.environ.get('OMP_NUM_THREADS', '<unset>'), ' '.join(sys.argv))
+alloc = tune_malloc()
+device = get_device(args.device)
+data = load_dataset('fashion_mnist')
+out = run_dir('benchmarks/matchers')
+path = out/f'results_{device.type}.json'
+res = load_json(path) if path.exists() else {}
+res.update(command=cmd, git=git_info(), env=device_info(device), allocator=alloc, precision='float32')
+rows = res.setdefault('rows', {})
+
+def real_init(ipc):
+    g = torch_rng(0)
+    x = torch.cat([data.real_by_class(c, ipc, generator=g, device=device) for c in range(data.num_classes)])
+    return x, torch.arange(data.num_classes, device=device).repeat_interleave(ipc)
+
+for name, ipcs in (('dm', args.dm_ipcs), ('dsa', args.dsa_ipcs)):
+    for ipc in ipcs:
+        x0, y = real_init(ipc)
+        ms = {b: get_matcher(name, data, ipc, seed=0, batched=b, batch_real=args.batch_real, device=device) for b in (True, False)}
+        xs = {b: x0.clone().requires_grad_(True) for b in (True, False)}
+        times, losses = {True: [], False: []}, {True: [], False: []}
+        load0 = os.getloadavg()[0]
+        for it in range(args.iters + 1):
+            for b in (True, False):
+                t0 = time.perf_counter()
+                l = ms[b].loss(xs[b], y); l.backward()
+                if device.type == 'cuda': torch.cuda.synchronize()
+                dt = time.perf_counter() - t0
+                losses[b].append(l.item()); xs[b].grad = None
+                if it: times[b].append(dt)
+        tb, tl = sum(times[True]) / len(times[True]), sum(times[False]) / len(times[False])
+        rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses[True], losses[False]))
+        key = f'{name}_ipc{ipc}_b{args.batch_real}'
+        rows[key] = dict(matcher=name, ipc=ipc, batch_real=args.batch_real, iters=args.iters, s_per_iter_batched=tb, s_per_iter_loop=tl,
+                         speedup_batched_over_loop=tl / tb, losses_batched=losses[True], losses_loop=losses[False],
+                         max_rel_loss_diff=rel, loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
+        save_json(res, path)
+        print(f'{key}: batched {tb:.2f} s/it, loop {tl:.2f} s/it, loop/batched {tl / tb:.2f}×, max rel loss diff {rel:.1e}', flush=True)
+print(f'wrote {path}\ncommand: {cmd}')
