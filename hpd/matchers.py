@@ -60,7 +60,7 @@ def _autocast(device, on): return torch.autocast(device.type, dtype=torch.bfloat
 
 class DM(Matcher):
     name = 'dm'
-    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=True, bf16=False,
+    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False,
                     lr_pixel=1.0, lr_w=1e-2, lr_f=10.0)
     def loss(self, x_syn, y_syn):
         self.calls += 1
@@ -71,7 +71,8 @@ class DM(Matcher):
         aug = lambda x, d: self.dsa.apply(x, d) if d is not None else x
         real = [aug(self.real(c, self.cfg['batch_real']), draws[c]) for c in range(C)]
         syn = [aug(x_syn[idx[c]], draws[c]) for c in range(C)]
-        if self.cfg['batched']:
+        batched = self.device.type == 'cuda' if self.cfg['batched'] is None else self.cfg['batched']
+        if batched:
             with torch.no_grad(), _autocast(self.device, self.cfg['bf16']):
                 er = net.embed(torch.cat(real)).float().split([len(r) for r in real])
             es = net.embed(torch.cat(syn)).split([len(s) for s in syn])
