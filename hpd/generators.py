@@ -174,16 +174,26 @@ class StyleGenerator(SynthesisLayers):
         return x
 
 # %% ../nbs/07_generators.ipynb #bd5249b9
+def _render(hierarchy, ws, f, k, checkpoint_layers=False):
+    "Images from space `k`; with `checkpoint_layers`, autograd keeps only each layer's input and recomputes the layer in backward."
+    if not checkpoint_layers: return hierarchy.from_space(ws, f, k)
+    G, x = hierarchy.G, f
+    for i in range(hierarchy.boundaries[k], G.num_layers):
+        x = torch.utils.checkpoint.checkpoint(G.run_layers, ws, x, i, i + 1, use_reentrant=False)
+    return x
+
 def gan_backward(hierarchy:Hierarchy, # the generator seen as spaces
                  ws:torch.Tensor, # [N, num_ws, w_dim] W+ codes (requires grad to receive one)
                  f:torch.Tensor|None, # [N, …] features at space k (None at boundary 0)
                  k:int, # the space `f` lives in
                  loss_fn, # images [N, C, H, W] -> scalar loss tensor
-                 chunk:int=32, # images re-rendered with autograd at once
+                 chunk:int=32, # images rendered at once (without autograd, then with it)
+                 checkpoint_layers:bool=False, # also recompute layer by layer in backward (for generators whose one-image graph is large)
                 ) -> tuple[torch.Tensor, torch.Tensor]: # (loss detached, images detached)
     "Backpropagate `loss_fn(images)` into `ws`/`f` re-rendering in chunks (gradients accumulate like `loss.backward()`)."
     if chunk < 1: raise ValueError(f'chunk must be ≥ 1, got {chunk}.')
-    with torch.no_grad(): x = hierarchy.from_space(ws, f, k)
+    part = lambda t, i: None if t is None else t[i:i + chunk]
+    with torch.no_grad(): x = torch.cat([hierarchy.from_space(ws[i:i + chunk], part(f, i), k) for i in range(0, len(ws), chunk)])
     x.requires_grad_(True)
     with torch.enable_grad():
         loss = loss_fn(x)
@@ -191,9 +201,10 @@ def gan_backward(hierarchy:Hierarchy, # the generator seen as spaces
         dx, = torch.autograd.grad(loss, x, allow_unused=True)
         if dx is None: dx = torch.zeros_like(x)
         for i in range(0, len(x), chunk):
-            xc = hierarchy.from_space(ws[i:i + chunk], None if f is None else f[i:i + chunk], k)
+            xc = _render(hierarchy, ws[i:i + chunk], part(f, i), k, checkpoint_layers)
             xc.backward(dx[i:i + chunk])
     return loss.detach(), x.detach()
+
 
 # %% ../nbs/07_generators.ipynb #430c90cf
 def autograd_peak_bytes(fn) -> int:
