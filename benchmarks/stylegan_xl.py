@@ -14,6 +14,7 @@ full synthesis, the most expensive space) with a stand-in loss mean(x²).
 
     .venv/bin/python benchmarks/stylegan_xl.py                 # everything (≈10 min on one core), writes runs/benchmarks/stylegan_xl/
     .venv/bin/python benchmarks/stylegan_xl.py --parts reduced  # only the reduced configuration
+    .venv/bin/python benchmarks/stylegan_xl.py --parts real --modes gan_backward --checkpoint-layers --real-images 2 --real-chunk 1
 """
 from __future__ import annotations
 import argparse, json, os, subprocess, sys, time, datetime, platform
@@ -36,7 +37,7 @@ def _reset_peak():
     except OSError: return False
 
 
-def one(cfg:str, n:int, mode:str, chunk:int, threads:int, seed:int=0) -> dict:
+def one(cfg:str, n:int, mode:str, chunk:int, threads:int, seed:int=0, checkpoint_layers:bool=False) -> dict:
     "One measurement in this process: build, make inputs, then time `mode` ('forward' or 'gan_backward') once."
     import torch
     torch.set_num_threads(threads)
@@ -60,11 +61,11 @@ def one(cfg:str, n:int, mode:str, chunk:int, threads:int, seed:int=0) -> dict:
             for i in range(0, n, chunk): H.from_space(ws[i:i + chunk], None, 0)
     else:
         w = ws.clone().requires_grad_(True)
-        loss, x = gan_backward(H, w, None, 0, lambda x: x.square().mean(), chunk=chunk)
+        loss, x = gan_backward(H, w, None, 0, lambda x: x.square().mean(), chunk=chunk, checkpoint_layers=checkpoint_layers)
         assert w.grad is not None and torch.isfinite(w.grad).all()
     secs = time.perf_counter() - t0
     peak = _rss('VmHWM:')
-    return dict(cfg=cfg, n=n, mode=mode, chunk=chunk, threads=threads, seconds=secs, seconds_per_image=secs / n,
+    return dict(cfg=cfg, n=n, mode=mode, chunk=chunk, threads=threads, checkpoint_layers=checkpoint_layers, seconds=secs, seconds_per_image=secs / n,
                 build_seconds=build_s, values=sum(t.numel() for t in G.state_dict().values()),
                 rss_before_bytes=base, peak_rss_bytes=peak, peak_minus_before_bytes=(peak - base) if reset else None,
                 peak_reset=reset, img_resolution=G.img_resolution, num_layers=G.num_layers)
@@ -92,7 +93,11 @@ def main():
     ap.add_argument('--parts', default='reduced,real', help='comma list of: reduced, real')
     ap.add_argument('--threads', type=int, default=1, help='torch threads (default 1: the machine is shared)')
     ap.add_argument('--real-images', type=int, default=1, help='images measured at real size (then extrapolated)')
+    ap.add_argument('--real-chunk', type=int, default=None, help='chunk at real size (default: all measured images at once)')
     ap.add_argument('--chunk', type=int, default=10, help='gan_backward chunk (reduced config)')
+    ap.add_argument('--modes', default='forward,gan_backward', help='comma list of: forward, gan_backward')
+    ap.add_argument('--checkpoint-layers', action='store_true', help='gan_backward recomputes layer by layer (hpd.generators.gan_backward(checkpoint_layers=True))')
+    ap.add_argument('--reduced-ns', default='10,500', help='image counts measured in the reduced configuration')
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args()
     if a.one:
@@ -108,7 +113,9 @@ def main():
                measured=[], extrapolated=[])
     parts = a.parts.split(',')
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    name = 'results.json' if parts == ['reduced', 'real'] else f"results_{'_'.join(parts)}.json"
+    modes, ck = a.modes.split(','), a.checkpoint_layers
+    name = 'results.json' if parts == ['reduced', 'real'] and len(modes) == 2 and not ck else \
+        f"results_{'_'.join(parts)}_{'_'.join(modes)}{'_ckpt' if ck else ''}.json"
     def save():   # after every measurement, so that an interrupted run keeps what it measured
         tmp = out/f'.{name}.tmp'; tmp.write_text(json.dumps(res, indent=1) + '\n'); os.replace(tmp, out/name)
     def show(r, tag='measured'):
@@ -117,18 +124,20 @@ def main():
         print(f"[{tag}] {r['cfg']:8s} {r['mode']:12s} n={r['n']:4d} chunk={r['chunk']:3d}: {r['seconds']:9.1f} s "
               f"({r['seconds_per_image']:.3f} s/img), peak over baseline {pm / 2**20 if pm is not None else float('nan'):9.1f} MiB", flush=True)
     if 'reduced' in parts:
-        for n in (10, 500):
-            for mode in ('forward', 'gan_backward'):
-                r = run_sub(cfg='reduced', n=n, mode=mode, chunk=a.chunk, threads=a.threads); res['measured'].append(r); show(r)
+        for n in map(int, a.reduced_ns.split(',')):
+            for mode in modes:
+                r = run_sub(cfg='reduced', n=n, mode=mode, chunk=a.chunk, threads=a.threads, checkpoint_layers=ck and mode == 'gan_backward')
+                res['measured'].append(r); show(r)
     if 'real' in parts:
         k = a.real_images
-        for mode in ('forward', 'gan_backward'):
-            r = run_sub(cfg='real', n=k, mode=mode, chunk=k, threads=a.threads); res['measured'].append(r); show(r)
+        for mode in modes:
+            r = run_sub(cfg='real', n=k, mode=mode, chunk=a.real_chunk or k, threads=a.threads, checkpoint_layers=ck and mode == 'gan_backward')
+            res['measured'].append(r); show(r)
             for n in (10, 500):
                 e = dict(r, n=n, seconds=r['seconds_per_image'] * n, extrapolated_from=f"{k} image(s) measured, linear in n",
                          peak_minus_before_bytes=(r['peak_minus_before_bytes'] if mode == 'gan_backward' else None),
                          memory_note=('gan_backward with chunk=%d: peak per chunk as measured, plus n×(3×128×128 image + dL/dx + W+ grad) = %.1f MiB for n=%d'
-                                      % (k, n * (2 * 3 * 128 * 128 + 2 * 27 * 512) * 4 / 2**20, n)) if mode == 'gan_backward'
+                                      % (a.real_chunk or k, n * (2 * 3 * 128 * 128 + 2 * 27 * 512) * 4 / 2**20, n)) if mode == 'gan_backward'
                                      else 'forward in chunks of %d under no_grad: peak as measured per chunk' % k)
                 res['extrapolated'].append(e); show(e, 'EXTRAPOLATED')
     res['finished'] = datetime.datetime.now().isoformat(timespec='seconds')
