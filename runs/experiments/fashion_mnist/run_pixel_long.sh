@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Pixel-space distillation on Fashion-MNIST at IPC 1 from real-image init (issue: matchers), with iteration counts sized
-# for a 2-core CPU: DM 200 and DSA 100 iterations (64 real images per class per step), MTT 100 iterations (expert buffer
+# for a 2-core CPU: DM 200, DSA and DC 100 iterations (64 real images per class per step), MTT 100 iterations (expert buffer
 # runs/experts/fashion_mnist, 2 experts × 4 epochs; evaluated with the learned step size). Evaluation: ConvNet-3, K=5,
-# dc protocol, 300 epochs with DSA. Usage (repo root): OMP_NUM_THREADS=1 bash runs/experiments/fashion_mnist/run_pixel_long.sh [dm dsa mtt]
+# dc protocol, 300 epochs with DSA. Usage (repo root): OMP_NUM_THREADS=1 bash runs/experiments/fashion_mnist/run_pixel_long.sh [dm dsa mtt dc]
 set -euo pipefail
 E=${EVAL_EPOCHS:-300}
 for m in ${@:-dm dsa mtt}; do
   case $m in
     dm) T=200; kw="{batch_real: 64}";;
     dsa) T=100; kw="{batch_real: 64}";;
+    dc) T=100; kw="{batch_real: 64}";;
     mtt) T=100; kw="{buffer: runs/experts/fashion_mnist}";;
   esac
   name=pixel_${m}_ipc1_T${T}
