@@ -1,12 +1,11 @@
 """Seconds per evaluated model: K ConvNet-3 trained together (torch.func.vmap) vs one after another, on Fashion-MNIST.
 
 Usage: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/evaluate.py [--ipcs 1 10] [--epochs 300] [--K 5] [--device cpu]
-Prints a table and the command; writes runs/benchmarks/evaluate/results.json (config, git commit, load average)."""
-import argparse, os, sys, time
-import torch
-from hpd.core import tune_malloc, get_device, git_info, device_info, save_json, run_dir, load_json
-from hpd.data import load_dataset
+Prints a table and the command; writes runs/benchmarks/evaluate/results_<device>.json (config, git commit, load average per row)."""
+import argparse, os
+from hpd.core import save_json
 from hpd.evaluate import random_real_subset, evaluate_synset
+from common import open_benchmark
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--ipcs', type=int, nargs='+', default=[1, 10])
@@ -16,16 +15,8 @@ ap.add_argument('--device', default=None)
 ap.add_argument('--no-dsa', action='store_true')
 ap.add_argument('--measure-epochs', type=int, default=None, help='train this many epochs and scale the training time linearly to --epochs')
 args = ap.parse_args()
-cmd = 'OMP_NUM_THREADS=%s .venv/bin/python %s' % (os.environ.get('OMP_NUM_THREADS', '<unset>'), ' '.join(sys.argv))
-
-alloc = tune_malloc()
-device = get_device(args.device)
-data = load_dataset('fashion_mnist')
-out = run_dir('benchmarks/evaluate')
-path = out/f'results_{device.type}.json'
-res = load_json(path) if path.exists() else {}
-res.update(command=cmd, git=git_info(), env=device_info(device), allocator=alloc, precision='float32')
-rows = res.setdefault('rows', {})
+cmd, alloc, device, data, path, res = open_benchmark('evaluate', args.device)
+rows = res['rows']
 for ipc in args.ipcs:
     x, y = random_real_subset(data, ipc, seed=0)
     for batched in [True, False]:

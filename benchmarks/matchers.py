@@ -9,11 +9,12 @@ the script records the largest relative difference. Timed iterations alternate b
 
 Usage: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/matchers.py [--dm-ipcs 1 10] [--dsa-ipcs 1] [--iters 3] [--batch-real 256] [--device cpu]
 Writes runs/benchmarks/matchers/results_<device>.json (command, git commit, load average per row)."""
-import argparse, os, sys, time
+import argparse, os, time
 import torch
-from hpd.core import tune_malloc, get_device, git_info, device_info, save_json, run_dir, load_json, torch_rng
-from hpd.data import load_dataset
+from hpd.core import save_json
+from hpd.init import real_init
 from hpd.matchers import get_matcher
+from common import open_benchmark
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--dm-ipcs', type=int, nargs='*', default=[1, 10])
@@ -22,24 +23,12 @@ ap.add_argument('--iters', type=int, default=3, help='timed iterations per path 
 ap.add_argument('--batch-real', type=int, default=256)
 ap.add_argument('--device', default=None)
 args = ap.parse_args()
-cmd = 'OMP_NUM_THREADS=%s .venv/bin/python %s' % (os.environ.get('OMP_NUM_THREADS', '<unset>'), ' '.join(sys.argv))
-alloc = tune_malloc()
-device = get_device(args.device)
-data = load_dataset('fashion_mnist')
-out = run_dir('benchmarks/matchers')
-path = out/f'results_{device.type}.json'
-res = load_json(path) if path.exists() else {}
-res.update(command=cmd, git=git_info(), env=device_info(device), allocator=alloc, precision='float32')
-rows = res.setdefault('rows', {})
-
-def real_init(ipc):
-    g = torch_rng(0)
-    x = torch.cat([data.real_by_class(c, ipc, generator=g, device=device) for c in range(data.num_classes)])
-    return x, torch.arange(data.num_classes, device=device).repeat_interleave(ipc)
+cmd, alloc, device, data, path, res = open_benchmark('matchers', args.device)
+rows = res['rows']
 
 for name, ipcs in (('dm', args.dm_ipcs), ('dsa', args.dsa_ipcs)):
     for ipc in ipcs:
-        x0, y = real_init(ipc)
+        x0, y, _ = real_init(data, ipc, seed=0, device=device)
         ms = {b: get_matcher(name, data, ipc, seed=0, batched=b, batch_real=args.batch_real, device=device) for b in (True, False)}
         xs = {b: x0.clone().requires_grad_(True) for b in (True, False)}
         times, losses = {True: [], False: []}, {True: [], False: []}

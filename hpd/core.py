@@ -10,9 +10,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['get_device', 'seed_everything', 'torch_rng', 'tune_malloc', 'atomic_path', 'save_json', 'load_json', 'save_tensors',
-           'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info', 'package_versions', 'device_info',
-           'RunRecord']
+__all__ = ['get_device', 'use_batched', 'bf16_autocast', 'seed_everything', 'torch_rng', 'tune_malloc', 'atomic_path',
+           'save_json', 'load_json', 'save_tensors', 'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info',
+           'package_versions', 'device_info', 'RunRecord']
 
 # %% ../nbs/00_core.ipynb #91c393b5
 def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', … or None to choose
@@ -23,6 +23,16 @@ def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', …
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError(f"Device {device} was requested but CUDA is not available here; pass device='cpu' or unset HPD_DEVICE.")
     return device
+
+# %% ../nbs/00_core.ipynb #ded5b206
+def use_batched(batched:bool|None, # an explicit choice, or None for the device's default
+                device:torch.device) -> bool:
+    "Whether to take a batched (vmap / concatenated) path: None means on CUDA only."
+    return device.type == 'cuda' if batched is None else batched
+
+def bf16_autocast(device:torch.device, on:bool):
+    "bfloat16 autocast on `device` when `on`, else a no-op context."
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
 
 # %% ../nbs/00_core.ipynb #10e25089
 def seed_everything(seed:int=0, # one seed for python, numpy and torch (all devices)

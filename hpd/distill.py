@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord, torch_rng
-from .generators import SynthesisLayers, Hierarchy, gan_backward
+from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
 from .evaluate import evaluate_synset
@@ -127,16 +127,12 @@ def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None)
     "Criterion name → `score(images, labels, loss) -> float` (distances built once: their real-side means are cached)."
     out = {}
     for n in dict.fromkeys(names):
-        if n == 'cam_distance':
-            if cam is None:
+        if n in ('cam_distance', 'feature_distance'):
+            dist = cam if n == 'cam_distance' else feature
+            if dist is None:
                 from hpd.cam import make_criterion
-                cam = make_criterion('cam_distance', data, device=device)
-            out[n] = lambda x, y, loss, c=cam: c(x, y)
-        elif n == 'feature_distance':
-            if feature is None:
-                from hpd.cam import make_criterion
-                feature = make_criterion('feature_distance', data, device=device)
-            out[n] = lambda x, y, loss, c=feature: c(x, y)
+                dist = make_criterion(n, data, device=device)
+            out[n] = lambda x, y, loss, c=dist: c(x, y)
         elif n == 'loss': out[n] = lambda x, y, loss: loss
         elif n == 'last': out[n] = lambda x, y, loss: 0.0
         elif n == 'val_accuracy':
@@ -203,6 +199,8 @@ def distill(data, # `HPDData`
         raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
     save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, matcher=matcher.config), out/'config.json')
     rec = RunRecord(out, dict(asdict(cfg), dataset=data.name), device)
+    if G is not None:  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+        save_json(dict(cls=type(getattr(G, 'G', G)).__name__, weights_sha256=weights_fingerprint(G), num_layers=G.num_layers), out/'generator.json')
 
     if (out/'state.pt').exists():
         saved = load_tensors(out/'state.pt', device)

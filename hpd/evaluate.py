@@ -11,10 +11,11 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
-from .core import get_device, torch_rng
+from .core import get_device, torch_rng, use_batched, bf16_autocast
 from .data import HPDData, Split, stratified_holdout
-from .networks import get_network
+from .networks import get_network, batchnorm_layers
 from .augment import DSA
+from .init import real_init
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'EVAL_MODELS', 'Protocol', 'get_protocol', 'TrainConfig', 'train_models', 'accuracy', 'evaluate_synset',
@@ -54,8 +55,6 @@ def get_protocol(p:str|Protocol) -> Protocol:
     return PROTOCOLS[p]
 
 # %% ../nbs/04_evaluate.ipynb #fe5dbbce
-def _has_running_stats(net): return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
-
 @dataclass
 class TrainConfig:
     model:str = 'ConvNet'
@@ -84,8 +83,6 @@ def _sgd_(p:dict, g:dict, buf:dict, lr:float, m:float, wd:float, first:bool):
         buf[k] = d if first else buf[k].mul_(m).add_(d)
         p[k] = p[k] - lr * buf[k]
 
-def _autocast(device, on): return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
-
 # %% ../nbs/04_evaluate.ipynb #0ade7c2c
 def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) and labels
                  data:HPDData, # for shapes and number of classes
@@ -101,8 +98,7 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
     dsa = DSA() if cfg.dsa else None
     steps_per_epoch = math.ceil(len(x) / p.batch)
     total = epochs * steps_per_epoch
-    batched = (device.type == 'cuda') if cfg.batched is None else cfg.batched
-    if batched and not _has_running_stats(nets[0]):
+    if use_batched(cfg.batched, device) and not batchnorm_layers(nets[0]):
         return _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg.bf16, progress)
     out = []
     for net, g in zip(nets, gens):
@@ -114,7 +110,7 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
             for idx in _batches(len(x), p.batch, g):
                 for grp in opt.param_groups: grp['lr'] = p.lr_at(step, total, lr)
                 xb = dsa(x[idx], generator=g) if dsa else x[idx]
-                with _autocast(device, cfg.bf16): loss = F.cross_entropy(net(xb), y[idx])
+                with bf16_autocast(device, cfg.bf16): loss = F.cross_entropy(net(xb), y[idx])
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
                 if ema is not None:
                     with torch.no_grad():
@@ -132,7 +128,7 @@ def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, pr
     buf = {k: torch.zeros_like(v) for k, v in params.items()}
     ema = {k: v.clone() for k, v in params.items()} if p.ema else None
     def loss_fn(pr, xb, yb):
-        with _autocast(device, bf16): out = functional_call(base, pr, (xb,))
+        with bf16_autocast(device, bf16): out = functional_call(base, pr, (xb,))
         return F.cross_entropy(out.float(), yb)
     step_fn = vmap(grad_and_value(loss_fn))
     step = 0
@@ -159,7 +155,7 @@ def accuracy(nets:list[nn.Module], split:Split, device=None, bs:int=1000, bf16:b
     device = get_device(device)
     correct = torch.zeros(len(nets))
     for xb, yb in split.batches(bs, device):
-        with _autocast(device, bf16):
+        with bf16_autocast(device, bf16):
             for i, n in enumerate(nets): correct[i] += (n(xb).argmax(1) == yb).sum().item()
     return (correct / len(split)).tolist()
 
@@ -181,7 +177,7 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
     t1 = time.perf_counter()
     accs = [100 * a for a in accuracy(nets, getattr(data, split), device, bf16=bf16)]
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, model=model, protocol=protocol, split=split,
-                config=dict(cfg.resolved(), batched=(get_device(device).type == 'cuda') if batched is None else batched),
+                config=dict(cfg.resolved(), batched=use_batched(batched, get_device(device))),
                 n_train=len(x_syn), dataset=data.name,
                 seconds=dict(train=t1 - t0, test=time.perf_counter() - t1, per_model=(t1 - t0) / K))
 
@@ -189,9 +185,8 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
 def random_real_subset(data:HPDData, ipc:int, seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
     "`ipc` random training images per class (normalized) and their labels."
     if ipc < 1: raise ValueError(f'IPC must be ≥ 1, got {ipc}.')
-    g = torch_rng(seed)
-    xs = [data.real_by_class(c, ipc, generator=g) for c in range(data.num_classes)]
-    return torch.cat(xs), torch.arange(data.num_classes).repeat_interleave(ipc)
+    x, y, _ = real_init(data, ipc, seed=seed)  # the pixel baseline's init: the same draws
+    return x, y
 
 def evaluate_random_real(data:HPDData, ipc:int, subset_seed:int=0, **kw) -> dict:
     "Evaluate a random real subset of `ipc` images per class."

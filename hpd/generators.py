@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['GENERATORS', 'GENERATOR_ALIASES', 'SynthesisLayers', 'Hierarchy', 'EqLinear', 'ModConv', 'StyleGenerator',
            'gan_backward', 'autograd_peak_bytes', 'assets_dir', 'generator_checkpoint', 'check_state_dict',
-           'load_generator']
+           'load_generator', 'weights_fingerprint']
 
 # %% ../nbs/07_generators.ipynb #c388700e
 class SynthesisLayers(nn.Module):
@@ -265,3 +265,11 @@ def load_generator(name_or_path:str|Path, # a registered name (see `GENERATORS`)
     check_state_dict(G, ck['state_dict'], f'generator checkpoint {path}')
     G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['state_dict'].items()})
     return G.eval().requires_grad_(False).to(device)
+
+# %% ../nbs/07_generators.ipynb #71f46fc5
+def weights_fingerprint(m:nn.Module) -> str:
+    "First 16 hex digits of the SHA-256 of every state-dict tensor (as float32), in order."
+    import hashlib
+    h = hashlib.sha256()
+    for t in m.state_dict().values(): h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]

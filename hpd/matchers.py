@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
-from .core import get_device, torch_rng, save_tensors, load_tensors
-from .networks import get_network
+from .core import get_device, torch_rng, save_tensors, load_tensors, use_batched, bf16_autocast
+from .networks import get_network, batchnorm_layers
 from .augment import DSA
 from .experts import load_experts, unflatten_params, param_spec, expert_network
 
@@ -56,8 +56,6 @@ class Matcher:
     def load_state_dict(self, sd:dict): self.g.set_state(sd['g']); self.calls = int(sd['calls'])
 
 # %% ../nbs/05_matchers.ipynb #3107115c
-def _autocast(device, on): return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
-
 class DM(Matcher):
     name = 'dm'
     defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False,
@@ -71,13 +69,12 @@ class DM(Matcher):
         aug = lambda x, d: self.dsa.apply(x, d) if d is not None else x
         real = [aug(self.real(c, self.cfg['batch_real']), draws[c]) for c in range(C)]
         syn = [aug(x_syn[idx[c]], draws[c]) for c in range(C)]
-        batched = self.device.type == 'cuda' if self.cfg['batched'] is None else self.cfg['batched']
-        if batched:
-            with torch.no_grad(), _autocast(self.device, self.cfg['bf16']):
+        if use_batched(self.cfg['batched'], self.device):
+            with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
                 er = net.embed(torch.cat(real)).float().split([len(r) for r in real])
             es = net.embed(torch.cat(syn)).split([len(s) for s in syn])
         else:
-            with torch.no_grad(), _autocast(self.device, self.cfg['bf16']):
+            with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
                 er = [net.embed(r).float() for r in real]
             es = [net.embed(s) for s in syn]
         return sum(((r.mean(0) - s.mean(0))**2).sum() for r, s in zip(er, es))
@@ -137,9 +134,8 @@ class DC(Matcher):
                 real, syn = self.dsa.apply(real, d), self.dsa.apply(syn, d)
             reals.append(real); syns.append(syn)
         ys = [y_syn[i].to(self.device) for i in idx]
-        batched = self.device.type == 'cuda' if self.cfg['batched'] is None else self.cfg['batched']
         # vmap needs equal class sizes and no batch statistics shared across a class's samples and the rest of the batch
-        if batched and len({len(i) for i in idx}) == 1 and not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.net.modules()):
+        if use_batched(self.cfg['batched'], self.device) and len({len(i) for i in idx}) == 1 and not batchnorm_layers(self.net):
             return self._loss_batched(reals, syns, ys)
         params, total = list(self.net.parameters()), 0.
         for c in range(C):
@@ -275,7 +271,7 @@ class SRe2L(Matcher):
         super().__init__(data, ipc, net_fn, device, seed, **overrides)
         t = self.cfg['teacher']
         if not isinstance(t, nn.Module): raise ValueError('SRe2L needs a pretrained BatchNorm teacher: teacher=load_teacher(data) or train_bn_teacher(data).')
-        self.bns = [m for m in t.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        self.bns = batchnorm_layers(t)
         if not self.bns: raise ValueError('The SRe2L teacher has no BatchNorm layers; its running statistics are what SRe2L matches.')
         self.teacher = t.to(self.device).eval()
         for p in t.parameters(): p.requires_grad_(False)
@@ -321,19 +317,15 @@ def train_bn_teacher(data, steps:int=300, # SGD steps (batch 256)
     return model.eval()
 
 def load_teacher(data, path:str|Path|None=None, device=None) -> nn.Module|None:
-    "The shipped BatchNorm classifier for `data` from `hpd/assets/` (or `path`), or None when there is none."
-    from hpd.core import repo_root
-    cands = [Path(path)] if path else sorted((Path(__file__).parent/'assets').glob('*.pt')) if '__file__' in globals() else []
-    for p in cands:
-        a = load_tensors(p)
-        c = a.get('config', {}) if isinstance(a, dict) else {}
-        if c.get('dataset') != data.name or 'BN' not in str(c.get('arch')): continue
-        net = get_network(c['arch'], c['channels'], c['num_classes'], c['im_size'], device=get_device(device), **({'width': c['width']} if c.get('width') else {}))
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in a['state_dict'].items()})
-        net.source = str(p)
-        return net.eval()
-    if path: raise ValueError(f'{path} is not a BatchNorm classifier for {data.name}.')
-    return None
+    "The shipped BatchNorm classifier for `data` (or the checkpoint at `path`), or None when none is registered."
+    from hpd.cam import load_classifier, CLASSIFIERS
+    if path is None and data.name not in CLASSIFIERS: return None
+    net, info = load_classifier(path or data.name, get_device(device))
+    if info['config'].get('dataset') != data.name or not batchnorm_layers(net):
+        raise ValueError(f'{info["source"]} is not a BatchNorm classifier for {data.name}.')
+    net.source = info['source']
+    return net
+
 
 # %% ../nbs/05_matchers.ipynb #efe53b74
 MATCHERS = {'dm': DM, 'dc': DC, 'dsa': DSAMatcher, 'mtt': MTT, 'tesla': MTT, 'sre2l': SRe2L}

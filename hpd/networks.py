@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['NETWORKS', 'norm_layer', 'default_depth', 'ConvNet', 'AlexNet', 'VGG11', 'BasicBlock', 'ResNet18', 'ViT',
-           'get_network', 'count_params']
+           'get_network', 'count_params', 'batchnorm_layers']
 
 # %% ../nbs/02_networks.ipynb #14da2704
 def norm_layer(kind:str, # 'instancenorm', 'batchnorm' or 'none'
@@ -141,3 +141,8 @@ def get_network(name:str, # a key of `NETWORKS`
     return net.to(device)
 
 def count_params(net:nn.Module) -> int: return sum(p.numel() for p in net.parameters())
+
+# %% ../nbs/02_networks.ipynb #6bc1bdab
+def batchnorm_layers(net:nn.Module) -> list[nn.Module]:
+    "The BatchNorm layers of `net`, in module order."
+    return [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
