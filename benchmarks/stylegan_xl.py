@@ -79,12 +79,9 @@ def run_sub(**kw) -> dict:
 
 
 def git_commit():
-    try:
-        c = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        d = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', 'hpd/stylegan_xl.py', 'hpd/generators.py', 'benchmarks/stylegan_xl.py'],
-                           cwd=ROOT, capture_output=True, text=True).stdout.strip() != ''
-        return dict(commit=c, dirty_relevant_files=d)
-    except OSError: return dict(commit=None)
+    from hpd.core import git_info
+    g = git_info(ROOT, files=['hpd/stylegan_xl.py', 'hpd/generators.py', 'benchmarks/stylegan_xl.py'])
+    return dict(commit=g['commit'], dirty_relevant_files=g.get('dirty'))
 
 
 def main():

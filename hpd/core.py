@@ -115,14 +115,15 @@ def run_dir(name:str, # run name, may contain '/' for grouping, e.g. 'baselines/
     return d
 
 # %% ../nbs/00_core.ipynb #232eb89c
-def git_info(path:str|Path|None=None) -> dict:
-    "Commit and dirty flag of the checkout at `path` (default: the package's repository)."
+def git_info(path:str|Path|None=None, # the checkout (default: the package's repository)
+             files:list|None=None) -> dict: # judge dirtiness by these paths only (default: every tracked file)
+    "Commit and dirty flag of the checkout."
     path = Path(path or repo_root() or '.')
     def git(*a): return subprocess.run(['git', *a], cwd=path, capture_output=True, text=True, timeout=20)
     try:
         r = git('rev-parse', 'HEAD')
         if r.returncode: return {'commit': None}
-        dirty = git('status', '--porcelain', '--untracked-files=no').stdout.strip() != ''
+        dirty = git('status', '--porcelain', '--untracked-files=no', '--', *(files or [])).stdout.strip() != ''
         return {'commit': r.stdout.strip(), 'dirty': dirty}
     except (OSError, subprocess.SubprocessError): return {'commit': None}
 
