@@ -46,7 +46,7 @@ for name, ipcs in (('dm', args.dm_ipcs), ('dsa', args.dsa_ipcs)):
         key = f'{name}_ipc{ipc}_b{args.batch_real}'
         rows[key] = dict(matcher=name, ipc=ipc, batch_real=args.batch_real, iters=args.iters, s_per_iter_batched=tb, s_per_iter_loop=tl,
                          speedup_batched_over_loop=tl / tb, losses_batched=losses[True], losses_loop=losses[False],
-                         max_rel_loss_diff=rel, loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
+                         max_rel_loss_diff=rel, allocator=alloc, loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
         save_json(res, path)
         print(f'{key}: batched {tb:.2f} s/it, loop {tl:.2f} s/it, loop/batched {tl / tb:.2f}×, max rel loss diff {rel:.1e}', flush=True)
 print(f'wrote {path}\ncommand: {cmd}')

@@ -48,12 +48,12 @@ def torch_rng(seed:int, device='cpu') -> torch.Generator:
 
 # %% ../nbs/00_core.ipynb #f8439656
 def tune_malloc() -> str:
-    "Stop glibc from returning large freed blocks to the kernel (faster CPU training); returns a description for run records."
+    "Stop glibc from returning freed memory to the kernel (faster CPU training); returns a description for run records."
     try: libc = ctypes.CDLL('libc.so.6')
     except OSError: return 'system default (no glibc)'
     M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-    ok = libc.mallopt(M_MMAP_MAX, 0) and libc.mallopt(M_TRIM_THRESHOLD, 2**30)
-    return 'glibc mallopt(M_MMAP_MAX=0, M_TRIM_THRESHOLD=1GiB)' if ok else 'glibc default (mallopt refused)'
+    ok = libc.mallopt(M_MMAP_MAX, 0) and libc.mallopt(M_TRIM_THRESHOLD, -1)  # -1: never trim (man mallopt)
+    return 'glibc mallopt(M_MMAP_MAX=0, M_TRIM_THRESHOLD=-1: never trim)' if ok else 'glibc default (mallopt refused)'
 
 # %% ../nbs/00_core.ipynb #5dff9e97
 @contextlib.contextmanager
