@@ -6,11 +6,14 @@ step; at IPC 10 an outer step also trains the network 50 inner epochs on the syn
 Batched DM embeds every class's real images in one forward pass; batched DSA computes all classes' gradients with one
 torch.func.vmap(grad(...)) per side. Both paths draw the same real images and DSA parameters, so their losses must agree:
 the script records the largest relative difference. Timed iterations alternate between the paths (the machine is shared).
+Each row also records the floating-point work of one iteration (torch.utils.flop_counter, forward + backward), the rate the
+per-class loop reaches, and this core's fp32 matrix-multiply rate: their ratio bounds what any batching could gain.
 
 Usage: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/matchers.py [--dm-ipcs 1 10] [--dsa-ipcs 1] [--iters 3] [--batch-real 256] [--device cpu]
 Writes runs/benchmarks/matchers/results_<device>.json (command, git commit, load average per row)."""
 import argparse, os, time
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 from hpd.core import save_json
 from hpd.init import real_init
 from hpd.matchers import get_matcher
@@ -25,6 +28,18 @@ ap.add_argument('--device', default=None)
 args = ap.parse_args()
 cmd, alloc, device, data, path, res = open_benchmark('matchers', args.device)
 rows = res['rows']
+
+def gemm_gflops(n=2048, reps=3):
+    "Best-of-reps fp32 matrix-multiply rate of this device at the benchmark's thread count."
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    best = float('inf')
+    for _ in range(reps + 1):
+        t0 = time.perf_counter(); a @ b
+        if device.type == 'cuda': torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9
+peak = gemm_gflops()
+print(f'fp32 matmul rate: {peak:.1f} GFLOP/s', flush=True)
 
 for name, ipcs in (('dm', args.dm_ipcs), ('dsa', args.dsa_ipcs)):
     for ipc in ipcs:
@@ -41,12 +56,17 @@ for name, ipcs in (('dm', args.dm_ipcs), ('dsa', args.dsa_ipcs)):
                 dt = time.perf_counter() - t0
                 losses[b].append(l.item()); xs[b].grad = None
                 if it: times[b].append(dt)
+        with FlopCounterMode(display=False) as fc:  # one more loop-path iteration, counted, not timed
+            ms[False].loss(xs[False], y).backward(); xs[False].grad = None
+        flops = fc.get_total_flops()
         tb, tl = sum(times[True]) / len(times[True]), sum(times[False]) / len(times[False])
         rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses[True], losses[False]))
         key = f'{name}_ipc{ipc}_b{args.batch_real}'
         rows[key] = dict(matcher=name, ipc=ipc, batch_real=args.batch_real, iters=args.iters, s_per_iter_batched=tb, s_per_iter_loop=tl,
                          speedup_batched_over_loop=tl / tb, losses_batched=losses[True], losses_loop=losses[False],
-                         max_rel_loss_diff=rel, allocator=alloc, loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
+                         max_rel_loss_diff=rel, gflop_per_iter=flops / 1e9, gflops_loop=flops / tl / 1e9, gemm_gflops=peak,
+                         max_speedup_at_gemm_rate=peak * tl * 1e9 / flops, allocator=alloc, loadavg_before=load0, loadavg_after=os.getloadavg()[0], command=cmd, commit=res['git'].get('commit'))
         save_json(res, path)
-        print(f'{key}: batched {tb:.2f} s/it, loop {tl:.2f} s/it, loop/batched {tl / tb:.2f}×, max rel loss diff {rel:.1e}', flush=True)
+        print(f'{key}: batched {tb:.2f} s/it, loop {tl:.2f} s/it, loop/batched {tl / tb:.2f}×, max rel loss diff {rel:.1e}; '
+              f'{flops / 1e9:.0f} GFLOP/it, loop at {flops / tl / 1e9:.1f} GFLOP/s = {flops / tl / 1e9 / peak:.0%} of the matmul rate', flush=True)
 print(f'wrote {path}\ncommand: {cmd}')
