@@ -5,14 +5,14 @@
 # %% ../nbs/04_evaluate.ipynb #da4b9237
 from __future__ import annotations
 import copy, math, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
 from .core import get_device, torch_rng, use_batched, bf16_autocast
-from .data import HPDData, Split, stratified_holdout
+from .data import HPDData, Split
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
 from .init import real_init

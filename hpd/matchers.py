@@ -4,16 +4,15 @@
 
 # %% ../nbs/05_matchers.ipynb #7db17d6a
 from __future__ import annotations
-import math, time, contextlib, dataclasses
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
-from .core import get_device, torch_rng, save_tensors, load_tensors, use_batched, bf16_autocast
+from .core import get_device, torch_rng, use_batched, bf16_autocast
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
-from .experts import load_experts, unflatten_params, param_spec, expert_network
+from .experts import load_experts, unflatten_params, param_spec, check_spec
 
 # %% auto #0
 __all__ = ['DC_LOOPS', 'MATCHERS', 'NonFiniteLoss', 'Matcher', 'DM', 'dc_distance', 'DC', 'DSAMatcher', 'MTT', 'SRe2L',
@@ -69,14 +68,11 @@ class DM(Matcher):
         aug = lambda x, d: self.dsa.apply(x, d) if d is not None else x
         real = [aug(self.real(c, self.cfg['batch_real']), draws[c]) for c in range(C)]
         syn = [aug(x_syn[idx[c]], draws[c]) for c in range(C)]
-        if use_batched(self.cfg['batched'], self.device):
-            with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
-                er = net.embed(torch.cat(real)).float().split([len(r) for r in real])
-            es = net.embed(torch.cat(syn)).split([len(s) for s in syn])
-        else:
-            with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
-                er = [net.embed(r).float() for r in real]
-            es = [net.embed(s) for s in syn]
+        batched = use_batched(self.cfg['batched'], self.device)
+        embed = lambda xs: net.embed(torch.cat(xs)).split([len(x) for x in xs]) if batched else [net.embed(x) for x in xs]
+        with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
+            er = [e.float() for e in embed(real)]
+        es = embed(syn)
         return sum(((r.mean(0) - s.mean(0))**2).sum() for r, s in zip(er, es))
 
 # %% ../nbs/05_matchers.ipynb #4688869d
@@ -185,7 +181,7 @@ class MTT(Matcher):
             if not self.cfg['buffer']: raise ValueError("MTT needs an expert buffer: pass buffer='runs/experts/<dataset>' (see hpd.experts).")
             experts = load_experts(self.cfg['buffer'], student=self.net, min_epochs=need)
         elif experts.epochs < need: raise ValueError(f'The expert buffer has {experts.epochs} epochs; max_start_epoch {self.cfg["max_start_epoch"]} and expert_epochs {self.cfg["expert_epochs"]} need {need}.')
-        else: load_experts.__globals__['check_spec'](experts.config['param_spec'], self.spec, 'given')
+        else: check_spec(experts.config['param_spec'], self.spec, 'given')
         self.experts = experts
         self.syn_lr = torch.tensor(float(self.cfg['lr_teacher']), device=self.device, requires_grad=True)
         self.lr_opt = torch.optim.SGD([self.syn_lr], lr=self.cfg['lr_lr'], momentum=0.5)

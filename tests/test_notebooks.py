@@ -1,7 +1,7 @@
 """Runs every notebook's tests through nbdev's test function, and checks that `hpd/` is what `nbdev_export` makes of `nbs/`
 and that the notebooks are clean. Notebooks see HPD_TEST=1 (papermill notebooks switch to their cheap parameter set) and a
 temporary HPD_RUNS, so tests never write into runs/."""
-import filecmp, os, shutil, subprocess, sys
+import filecmp, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
