@@ -4,12 +4,11 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import time, copy, hashlib, json
+import hashlib, json
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
-from torch import nn
-from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord, torch_rng
+from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
@@ -206,7 +205,9 @@ def distill(data, # `HPDData`
         saved = load_tensors(out/'state.pt', device)
         state, labels, done = saved['state'], saved['labels'], int(saved['done'])
         matcher.load_state_dict(saved['matcher'])
-        history, init_info = load_json(out/'history.json'), load_json(out/'config.json').get('init')
+        # history.json is written before state.pt: drop what a stage interrupted in between left there
+        history = [h for h in load_json(out/'history.json') if h['stage'] < done]
+        init_info = load_json(out/'config.json').get('init')
     else:
         with rec.phase('init'):
             if cfg.method == 'pixel':
