@@ -41,7 +41,7 @@ def one(cfg:str, n:int, mode:str, chunk:int, threads:int, seed:int=0, checkpoint
     "One measurement in this process: build, make inputs, then time `mode` ('forward' or 'gan_backward') once."
     import torch
     torch.set_num_threads(threads)
-    from hpd.stylegan_xl import official_plan, stem_plan, superres_plan, build_from_plan, param_count
+    from hpd.stylegan_xl import official_plan, stem_plan, superres_plan, build_from_plan
     from hpd.generators import Hierarchy, gan_backward
     if cfg == 'real': plan = official_plan('imagenet128')
     else:
