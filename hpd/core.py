@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #bed79604
 from __future__ import annotations
-import os, sys, json, time, random, socket, ctypes, platform, subprocess, tempfile, contextlib, datetime
+import os, re, sys, io, json, time, errno, random, socket, ctypes, pickle, secrets, zipfile, platform, subprocess, tempfile, contextlib, datetime
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['get_device', 'use_batched', 'bf16_autocast', 'seed_everything', 'torch_rng', 'tune_malloc', 'atomic_path',
-           'save_json', 'load_json', 'save_tensors', 'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info',
-           'package_versions', 'device_info', 'RunRecord']
+__all__ = ['get_device', 'use_batched', 'bf16_autocast', 'seed_everything', 'torch_rng', 'tune_malloc', 'allocator_info',
+           'NoSpaceLeft', 'atomic_path', 'save_json', 'load_json', 'save_tensors', 'CheckpointError', 'safe_torch_load',
+           'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info', 'package_versions', 'device_info',
+           'RunRecord']
 
 # %% ../nbs/00_core.ipynb #91c393b5
 def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', … or None to choose
@@ -47,25 +48,60 @@ def torch_rng(seed:int, device='cpu') -> torch.Generator:
     return g
 
 # %% ../nbs/00_core.ipynb #f8439656
+_ALLOCATOR = None  # what `tune_malloc()` returned in this process (for run records)
+
 def tune_malloc() -> str:
     "Stop glibc from returning freed memory to the kernel (faster CPU training); returns a description for run records."
+    global _ALLOCATOR
     try: libc = ctypes.CDLL('libc.so.6')
-    except OSError: return 'system default (no glibc)'
+    except OSError: _ALLOCATOR = 'system default (no glibc)'; return _ALLOCATOR
     M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
     ok = libc.mallopt(M_MMAP_MAX, 0) and libc.mallopt(M_TRIM_THRESHOLD, -1)  # -1: never trim (man mallopt)
-    return 'glibc mallopt(M_MMAP_MAX=0, M_TRIM_THRESHOLD=-1: never trim)' if ok else 'glibc default (mallopt refused)'
+    _ALLOCATOR = 'glibc mallopt(M_MMAP_MAX=0, M_TRIM_THRESHOLD=-1: never trim)' if ok else 'glibc default (mallopt refused)'
+    return _ALLOCATOR
+
+def allocator_info() -> str:
+    "What `tune_malloc()` returned in this process, or that it was not called (the allocator left at its defaults)."
+    return _ALLOCATOR or 'system default (tune_malloc() not called in this process)'
 
 # %% ../nbs/00_core.ipynb #5dff9e97
+class NoSpaceLeft(OSError):
+    "A write failed because the disk (or the user's quota) is full."
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+def _mount_point(p:Path) -> Path:
+    p = Path(os.path.abspath(p))
+    while not os.path.ismount(p) and p != p.parent: p = p.parent
+    return p
+
+def _new_temp(path:Path) -> Path:
+    "Create an empty temporary file next to `path`, with mode 0666 less the umask (mkstemp would give 0600)."
+    for _ in range(100):
+        tmp = path.parent/f'.{path.name}.{secrets.token_hex(4)}.tmp'
+        try: os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)); return tmp
+        except FileExistsError: continue
+    raise FileExistsError(f'Could not create a temporary file next to {path}.')
+
 @contextlib.contextmanager
 def atomic_path(path:str|Path): # final location of the file
-    "Yield a temporary path next to `path`; it replaces `path` only if the block finishes."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    "Yield a temporary path next to `path`; it replaces `path` only if the block finishes. A full disk raises `NoSpaceLeft`."
+    path, tmp = Path(path), None
     try:
-        yield Path(tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_temp(path)
+        yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        if e.errno not in _NO_SPACE or isinstance(e, NoSpaceLeft): raise
+        where = _mount_point(path.parent)
+        full = NoSpaceLeft(f'Disk full: no space left on {where} (the filesystem holding {path.parent}) while writing {path.name}; '
+                           f'{"the previous " + path.name + " is untouched" if path.exists() else "nothing was written"}. '
+                           'Free some space there (or point $HPD_RUNS at another disk) and rerun; files already written are intact.')
+        full.errno = e.errno
+        raise full from None
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
+        if tmp is not None and os.path.exists(tmp): os.remove(tmp)
 
 def _jsonable(o):
     if isinstance(o, (np.integer,)): return int(o)
@@ -78,19 +114,58 @@ def _jsonable(o):
 
 def save_json(obj, path:str|Path): # any JSON-able object (numpy/torch scalars, paths allowed)
     "Atomically write `obj` as indented JSON."
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=1, default=_jsonable) + '\n')
+    text = json.dumps(obj, indent=1, default=_jsonable) + '\n'
+    with atomic_path(path) as tmp, open(tmp, 'w') as f: f.write(text)
     return Path(path)
 
 def load_json(path:str|Path): return json.loads(Path(path).read_text())
 
 def save_tensors(obj, path:str|Path): # a tensor or a dict/list of tensors (no arbitrary objects)
-    "Atomically `torch.save` tensors."
-    with atomic_path(path) as tmp: torch.save(obj, tmp)
+    "Atomically `torch.save` tensors (through a Python file, so that a full disk raises `ENOSPC`, not an iostream error)."
+    with atomic_path(path) as tmp, open(tmp, 'wb') as f: torch.save(obj, f)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #ad5de1dc
+class CheckpointError(ValueError):
+    "A file that is not the checkpoint it should be: empty, truncated or damaged, not a checkpoint at all, of another kind, or holding code."
+
+_ZIP_MAGIC = b'PK\x03\x04'
+
+def _torch_reason(e:Exception) -> str:
+    "The informative part of torch's message, without its advice to load with `weights_only=False`."
+    m = str(e)
+    if 'WeightsUnpickler error:' in m: m = m.split('WeightsUnpickler error:', 1)[1]
+    m = re.split(r'Please use `torch\.serialization|Check the documentation of torch\.load|This is an internal miniz error', m)[0]
+    return ' '.join(m.split()).rstrip('. ') or type(e).__name__
+
+def safe_torch_load(path:str|Path, # a file written by `torch.save`
+                    what:str='checkpoint', # what it should be, for messages: 'generator checkpoint', 'classifier checkpoint', …
+                    device='cpu'):
+    "`torch.load(weights_only=True)` whose failures name the file and the problem: missing, empty, truncated, not a checkpoint, or holding code."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'No {what} at {path}.')
+    size = path.stat().st_size
+    with open(path, 'rb') as f: head = f.read(4)
+    try: return torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+            OverflowError, MemoryError, zipfile.BadZipFile) as e:
+        reason = _torch_reason(e)
+        if size == 0: msg = f'{path} is empty (0 bytes), not a {what}: it was cut off while being written or copied. Write or download it again.'
+        elif head == _ZIP_MAGIC and not zipfile.is_zipfile(path):
+            msg = f'{path} is truncated: the {what} (a torch.save zip archive) ends after {size:,} bytes, before its index. Write or download it again.'
+        elif 'Unsupported global' in reason or 'allowed global' in reason:
+            msg = (f'{path} holds pickled Python objects, not only tensors ({reason}); hpd reads a {what} without running code '
+                   'from it, so the file is refused. Save tensors in plain dicts instead (e.g. a state_dict).')
+        elif head[:2] == b'\x80\x02':  # a legacy (pre-zip) torch.save stream
+            msg = f'{path} is truncated or damaged: a legacy torch.save {what} that cannot be read ({reason}). Write or download it again.'
+        elif head == _ZIP_MAGIC:
+            msg = f'{path} could not be read as a {what} ({reason}); if it was copied or downloaded, it may be damaged: get it again.'
+        else: msg = f'{path} is not a {what}: it is not a file written by torch.save (it starts with {head!r}).'
+        raise CheckpointError(msg) from None
+
 def load_tensors(path:str|Path, device='cpu'):
-    "Load what `save_tensors` wrote; refuses pickled code (`weights_only=True`)."
-    return torch.load(path, map_location=device, weights_only=True)
+    "Load what `save_tensors` wrote: tensors only (`safe_torch_load`), damaged files named."
+    return safe_torch_load(path, 'tensor file', device)
 
 # %% ../nbs/00_core.ipynb #037ce44c
 def repo_root() -> Path|None:
@@ -143,14 +218,15 @@ def device_info(device=None) -> dict:
 
 # %% ../nbs/00_core.ipynb #266e20f0
 class RunRecord:
-    "Config, code version, environment and per-phase wall-clock of one run, saved as `record.json` in its directory."
+    "Config, code version, environment, allocator and per-phase wall-clock of one run, saved as `record.json` in its directory."
     def __init__(self, dir:str|Path, # the run directory
                  config:dict, # everything needed to rerun: dataset, method, seeds, profile…
-                 device=None):
+                 device=None,
+                 allocator:str|None=None): # default: what `tune_malloc()` returned in this process (`allocator_info`)
         self.dir, self.path = Path(dir), Path(dir)/'record.json'
         old = load_json(self.path) if self.path.exists() else {}
         self.data = dict(config=config, git=git_info(), versions=package_versions(), env=device_info(device),
-                         allocator=old.get('allocator'), phases=old.get('phases', {}), results=old.get('results', {}),
+                         allocator=allocator or allocator_info(), phases=old.get('phases', {}), results=old.get('results', {}),
                          started=old.get('started', datetime.datetime.now().isoformat(timespec='seconds')))
         self.save()
 
