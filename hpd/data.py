@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #da4b9237
 from __future__ import annotations
-import os, gzip, pickle, struct
+import os, gzip, zlib, codecs, pickle, struct
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from .core import torch_rng
 
 # %% auto #0
-__all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'CIFAR10_CLASSES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGENET_SUBSETS',
-           'IMAGE_EXTS', 'ALIASES', 'DATASETS', 'Split', 'HPDData', 'stratified_holdout', 'DatasetNotFound',
+__all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10_CLASSES', 'CIFAR_HINT', 'CIFAR_GLOBALS',
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGENET_SUBSETS', 'IMAGE_EXTS', 'IMAGENET_DIRS', 'IMAGENET_HINT',
+           'ALIASES', 'DATASETS', 'Split', 'HPDData', 'stratified_holdout', 'DatasetNotFound', 'DataFileError',
            'data_roots', 'find_in', 'read_idx', 'load_fashion_mnist_arrays', 'load_fashion_mnist', 'load_digits_data',
-           'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids', 'load_imagenet_subset', 'load_imagenet1k',
-           'load_tinyimagenet', 'canonical_name', 'load_dataset']
+           'CifarUnpickler', 'read_cifar_batch', 'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids',
+           'load_imagenet_subset', 'load_imagenet1k', 'load_tinyimagenet', 'canonical_name', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #ac3478d6
 class Split:
@@ -119,60 +120,77 @@ def stratified_holdout(y:torch.Tensor, # labels
 # %% ../nbs/01_data.ipynb #bd307a3e
 class DatasetNotFound(FileNotFoundError): pass
 
+class DataFileError(ValueError):
+    "A data file that exists but cannot be used: truncated, corrupt, missing from an incomplete copy, or not in the dataset's format."
+
 def data_roots(root:str|Path|None=None, extra:list|tuple=()) -> list[Path]:
-    "Candidate directories: `root`, `$HPD_DATA`, then `extra`."
-    roots = [root, os.environ.get('HPD_DATA'), *extra]
+    "Candidate directories: `root` alone when given (the caller's choice is never overridden), else `$HPD_DATA`, then `extra`."
+    roots = [root] if root else [os.environ.get('HPD_DATA'), *extra]
     return [Path(r).expanduser() for r in roots if r]
 
-def find_in(roots:list[Path], rel_options:list[str], must:str, # candidates; subpaths to try; a file that must exist inside
-            name:str, hint:str) -> Path:
-    "The first `root/rel` that contains `must`, else a `DatasetNotFound` naming every path searched."
-    tried = []
+def find_in(roots:list[Path], rel_options:list[str], must:str|list, # candidates; subpaths to try; a file that must exist inside (or alternatives)
+            name:str, hint:str,
+            named:str|Path|None=None) -> Path: # the `root` the caller named, if any (said in the error)
+    "The first `root/rel` that contains `must` (any of them, when a list), else a `DatasetNotFound` naming every path searched."
+    musts, tried = [must] if isinstance(must, (str, Path)) else list(must), []
     for r in roots:
         for rel in rel_options:
             p = r/rel if rel else r
-            if (p/must).exists(): return p
-            tried.append(str(p/must))
-    raise DatasetNotFound(f'Dataset {name!r} not found. Searched:\n  ' + '\n  '.join(tried) + f'\n{hint}')
+            if any((p/m).exists() for m in musts): return p
+            tried.append(str(p/musts[0]) + ''.join(f' (or {m})' for m in musts[1:]))
+    only = (f'\nOnly the folder you named (root={str(named)!r}) was searched; leave root unset to search $HPD_DATA and the usual places.'
+            if named else '' if os.environ.get('HPD_DATA') else '\n($HPD_DATA is not set: set it to the folder holding your datasets to have it searched first.)')
+    raise DatasetNotFound(f'Dataset {name!r} not found. Searched:\n  ' + '\n  '.join(tried) + only + f'\n{hint}')
 
 # %% ../nbs/01_data.ipynb #f1abd670
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
 DEBIAN_FMNIST = Path('/usr/share/datasets/fashion-mnist')
 CACHE = Path(os.environ.get('HPD_CACHE', '~/.cache/hpd')).expanduser()
+FASHION_HINT = ('Get it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or from '
+                'https://github.com/zalandoresearch/fashion-mnist, or pass download=True to let torchvision fetch it.')
+
+def _redownload(path:Path, hint:str='') -> str:
+    "How to replace a damaged data file."
+    if Path(path).is_relative_to(DEBIAN_FMNIST): return 'Reinstall it: `apt-get install --reinstall dataset-fashion-mnist`.'
+    return f'Delete it and download the dataset again. {hint}'.strip()
 
 def read_idx(path:Path) -> np.ndarray:
-    "Read an IDX file (the MNIST format), gzipped or not."
+    "Read an IDX file (the MNIST format), gzipped or not; a truncated or corrupt file raises `DataFileError`."
     opener = gzip.open if str(path).endswith('.gz') else open
-    with opener(path, 'rb') as f: data = f.read()
+    try:
+        with opener(path, 'rb') as f: data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise DataFileError(f'{path} is corrupt or truncated (gzip: {e or type(e).__name__}). {_redownload(path, FASHION_HINT)}') from None
+    if len(data) < 4: raise DataFileError(f'{path} is truncated: {len(data)} bytes, not even an IDX header. {_redownload(path, FASHION_HINT)}')
     zero, dtype, ndim = struct.unpack('>HBB', data[:4])
-    if zero != 0 or dtype != 0x08: raise ValueError(f'{path} is not a uint8 IDX file (header {data[:4]!r}).')
+    if zero != 0 or dtype != 0x08: raise DataFileError(f'{path} is not a uint8 IDX file (header {data[:4]!r}). {_redownload(path, FASHION_HINT)}')
+    if len(data) < 4 + 4 * ndim: raise DataFileError(f'{path} is truncated inside its header. {_redownload(path, FASHION_HINT)}')
     shape = struct.unpack(f'>{ndim}I', data[4:4 + 4 * ndim])
     arr = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(shape)): raise ValueError(f'{path} is truncated: expected {int(np.prod(shape))} values, found {arr.size}.')
+    if arr.size != int(np.prod(shape)):
+        raise DataFileError(f'{path} is truncated: expected {int(np.prod(shape))} values, found {arr.size}. {_redownload(path, FASHION_HINT)}')
     return arr.reshape(shape).copy()  # writable (frombuffer's view is not)
 
 def _idx_file(d:Path, stem:str) -> Path:
     for suf in ['.gz', '']:
         if (d/(stem + suf)).exists(): return d/(stem + suf)
-    raise FileNotFoundError(d/stem)
+    raise DataFileError(f'{d/stem}(.gz) is missing: the Fashion-MNIST copy in {d} is incomplete (it has the training labels). '
+                        f'{_redownload(d/stem, FASHION_HINT)}')
 
 def load_fashion_mnist_arrays(root=None, download:bool=True) -> tuple[dict, Path]:
     "Raw uint8 arrays (train/test images and labels) and the directory they came from."
     roots = data_roots(root, [DEBIAN_FMNIST, CACHE/'data'])
     rels = ['', 'fashion-mnist', 'FashionMNIST/raw']
-    hint = ('Get it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or from '
-            'https://github.com/zalandoresearch/fashion-mnist, or pass download=True to let torchvision fetch it.')
-    try: d = find_in(roots, rels, 'train-labels-idx1-ubyte.gz', 'fashion_mnist', hint)
+    try: d = find_in(roots, rels, ['train-labels-idx1-ubyte.gz', 'train-labels-idx1-ubyte'], 'fashion_mnist', FASHION_HINT, named=root)
     except DatasetNotFound as e:
-        try: d = find_in(roots, rels, 'train-labels-idx1-ubyte', 'fashion_mnist', hint)
-        except DatasetNotFound:
-            if not download: raise e
-            try:
-                import torchvision
-                torchvision.datasets.FashionMNIST(CACHE/'data', train=True, download=True)
-                torchvision.datasets.FashionMNIST(CACHE/'data', train=False, download=True)
-            except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download failed too: {dl}') from None
-            d = CACHE/'data'/'FashionMNIST'/'raw'
+        if not download: raise
+        dest = Path(root).expanduser() if root else CACHE/'data'
+        try:
+            import torchvision
+            torchvision.datasets.FashionMNIST(dest, train=True, download=True)
+            torchvision.datasets.FashionMNIST(dest, train=False, download=True)
+        except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download into {dest} failed too: {dl}') from None
+        d = dest/'FashionMNIST'/'raw'
     arrs = {k: read_idx(_idx_file(d, stem)) for k, stem in [('x_train', 'train-images-idx3-ubyte'), ('y_train', 'train-labels-idx1-ubyte'),
                                                             ('x_test', 't10k-images-idx3-ubyte'), ('y_test', 't10k-labels-idx1-ubyte')]}
     return arrs, d
@@ -221,24 +239,65 @@ def load_digits_data(im_size:int=32, val_per_class:int=20, test_per_class:int=30
 
 # %% ../nbs/01_data.ipynb #887309d0
 CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+CIFAR_HINT = 'Download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it there, or pass download=True (torchvision).'
+
+def _np_reconstruct(subtype, shape, dtype):
+    if subtype is not np.ndarray: raise pickle.UnpicklingError(f'refused array subtype {subtype!r}')
+    return np.ndarray.__new__(np.ndarray, shape, _np_dtype(dtype))
+
+def _np_dtype(*args):
+    d = np.dtype(*args)
+    if d.hasobject: raise pickle.UnpicklingError('refused object dtype')
+    return d
+
+def _np_frombuffer(buf, dtype, shape, order):
+    return np.frombuffer(bytes(buf), dtype=_np_dtype(dtype)).reshape(shape, order=order).copy()
+
+def _latin1_encode(s, encoding='latin1'):
+    if encoding not in ('latin1', 'latin-1'): raise pickle.UnpicklingError(f'refused _codecs.encode(…, {encoding!r})')
+    return codecs.encode(s, 'latin1')
+
+CIFAR_GLOBALS = {('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): _np_dtype, ('_codecs', 'encode'): _latin1_encode,
+                 **{(m, '_reconstruct'): _np_reconstruct for m in ('numpy.core.multiarray', 'numpy._core.multiarray')},
+                 **{(m, '_frombuffer'): _np_frombuffer for m in ('numpy.core.numeric', 'numpy._core.numeric')}}
+
+class CifarUnpickler(pickle.Unpickler):
+    "Unpickler for CIFAR batches: numpy arrays and dtypes, lists, dicts, bytes, str, ints; every other global is refused."
+    def find_class(self, module, name):
+        if (module, name) in CIFAR_GLOBALS: return CIFAR_GLOBALS[(module, name)]
+        raise pickle.UnpicklingError(f'it refers to {module}.{name}, which a CIFAR-10 batch never holds')
+    def persistent_load(self, pid): raise pickle.UnpicklingError('it holds a persistent id, which a CIFAR-10 batch never holds')
+
+def read_cifar_batch(path:Path) -> tuple[torch.Tensor, torch.Tensor]:
+    "uint8 images [N, 3, 32, 32] and labels of one CIFAR batch file, read with `CifarUnpickler`."
+    if not path.exists(): raise DataFileError(f'{path} is missing: the CIFAR-10 copy in {path.parent} is incomplete. {_redownload(path, CIFAR_HINT)}')
+    try:
+        with open(path, 'rb') as f: b = CifarUnpickler(f, encoding='bytes').load()
+    except pickle.UnpicklingError as e:
+        if 'never holds' in str(e): raise DataFileError(f'{path} is not a CIFAR-10 batch: {e}. It was refused without running anything; '
+                                                        f'do not use this copy. {_redownload(path, CIFAR_HINT)}') from None
+        raise DataFileError(f'{path} is corrupt or truncated ({e}). {_redownload(path, CIFAR_HINT)}') from None
+    except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, MemoryError, struct.error) as e:
+        raise DataFileError(f'{path} is corrupt or truncated ({type(e).__name__}: {e}). {_redownload(path, CIFAR_HINT)}') from None
+    data, labels = (b.get(b'data'), b.get(b'labels')) if isinstance(b, dict) else (None, None)
+    if not (isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == 3072 and isinstance(labels, list) and len(labels) == len(data)):
+        raise DataFileError(f'{path} is not a CIFAR-10 batch (expected a dict with data [N, 3072] and N labels). {_redownload(path, CIFAR_HINT)}')
+    return torch.from_numpy(np.asarray(data, np.uint8).reshape(-1, 3, 32, 32)), torch.tensor(labels)
 
 def load_cifar10(root=None, im_size:int=32, val_per_class:int=500, seed:int=0, download:bool=True) -> HPDData:
     "CIFAR-10 from torchvision's python-pickle batches."
     roots = data_roots(root, [CACHE/'data'])
-    hint = 'Download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it there, or pass download=True (torchvision).'
-    try: d = find_in(roots, ['', 'cifar-10-batches-py'], 'test_batch', 'cifar10', hint)
+    try: d = find_in(roots, ['', 'cifar-10-batches-py'], 'test_batch', 'cifar10', CIFAR_HINT, named=root)
     except DatasetNotFound as e:
         if not download: raise
+        dest = Path(root).expanduser() if root else CACHE/'data'
         try:
-            import torchvision; torchvision.datasets.CIFAR10(CACHE/'data', download=True)
-        except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download failed too: {dl}') from None
-        d = CACHE/'data'/'cifar-10-batches-py'
-    def read(fn):
-        with open(d/fn, 'rb') as f: b = pickle.load(f, encoding='bytes')
-        return torch.from_numpy(np.asarray(b[b'data'], np.uint8).reshape(-1, 3, 32, 32)), torch.tensor(b[b'labels'])
-    parts = [read(f'data_batch_{i}') for i in range(1, 6)]
+            import torchvision; torchvision.datasets.CIFAR10(dest, download=True)
+        except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download into {dest} failed too: {dl}') from None
+        d = dest/'cifar-10-batches-py'
+    parts = [read_cifar_batch(d/f'data_batch_{i}') for i in range(1, 6)]
     xtr, ytr = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-    xte, yte = read('test_batch')
+    xte, yte = read_cifar_batch(d/'test_batch')
     return _bundle('cifar10', _resize_u8(xtr, im_size), ytr, _resize_u8(xte, im_size), yte, [0.4914, 0.4822, 0.4465],
                    [0.2023, 0.1994, 0.2010], CIFAR10_CLASSES, val_per_class, seed, dict(source=str(d), transform=f'none' if im_size == 32 else f'resized 32→{im_size}'))
 
@@ -257,35 +316,52 @@ IMAGENET_SUBSETS = {
     'imagenet_e': [816, 96, 100, 145, 739, 713, 783, 76, 688, 326],
 }
 IMAGE_EXTS = ('.jpeg', '.jpg', '.png', '.bmp', '.webp')
+IMAGENET_DIRS = [CACHE/'data', Path('/data'), Path('/datasets')]  # searched after $HPD_DATA when no root is given
+IMAGENET_HINT = ('Expected an ImageNet-1K tree with train/<wnid>/ and val/<wnid>/ (1000 class folders each, validation images sorted '
+                 'into class folders). Get it from https://image-net.org/download.php (ILSVRC2012, free for research after registering), '
+                 'and pass root= (or set $HPD_DATA to the folder holding it).')
 
 def load_image(path, size:int) -> torch.Tensor:
-    "An RGB image file → uint8 [3, size, size] (shorter side resized to `size`, then center crop)."
+    "An RGB image file → uint8 [3, size, size] (shorter side resized to `size`, then center crop); a damaged file raises `DataFileError`."
     from PIL import Image
-    with Image.open(path) as im:
-        im = im.convert('RGB'); w, h = im.size; s = size / min(w, h)
-        im = im.resize((max(size, round(w * s)), max(size, round(h * s))), Image.BICUBIC)
-        w, h = im.size; l, t = (w - size) // 2, (h - size) // 2
-        im = im.crop((l, t, l + size, t + size))
-        return torch.from_numpy(np.asarray(im, np.uint8).copy()).permute(2, 0, 1)
+    try:
+        with Image.open(path) as im:
+            im = im.convert('RGB'); w, h = im.size; s = size / min(w, h)
+            im = im.resize((max(size, round(w * s)), max(size, round(h * s))), Image.BICUBIC)
+            w, h = im.size; l, t = (w - size) // 2, (h - size) // 2
+            im = im.crop((l, t, l + size, t + size))
+            return torch.from_numpy(np.asarray(im, np.uint8).copy()).permute(2, 0, 1)
+    except (OSError, ValueError, SyntaxError) as e:  # PIL: UnidentifiedImageError, 'image file is truncated', …
+        raise DataFileError(f'{path} cannot be read as an image ({e}): it is damaged or truncated. Replace it with a fresh copy '
+                            '(download the dataset again) or delete it.') from None
 
 def _images(d:Path) -> list[Path]: return sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_EXTS)
 
 def imagenet_root(root=None) -> Path:
-    hint = ('Expected an ImageNet-1K tree with train/<wnid>/ and val/<wnid>/ (1000 class folders each, validation images sorted '
-            'into class folders). Get it from https://image-net.org/download.php (ILSVRC2012), and point `root` or $HPD_DATA at it.')
-    return find_in(data_roots(root), ['', 'imagenet', 'ILSVRC2012', 'imagenet1k'], 'train', 'imagenet', hint)
+    "The ImageNet-1K tree: `root` if given, else the first of `$HPD_DATA` and `IMAGENET_DIRS` (each also under imagenet/, ILSVRC2012/, imagenet1k/)."
+    return find_in(data_roots(root, IMAGENET_DIRS), ['', 'imagenet', 'ILSVRC2012', 'imagenet1k'], 'train', 'imagenet1k', IMAGENET_HINT, named=root)
 
 def imagenet_wnids(root:Path) -> list[str]:
     wnids = sorted(p.name for p in (root/'train').iterdir() if p.is_dir())
     if len(wnids) != 1000: raise ValueError(f'{root/"train"} has {len(wnids)} class folders; ImageNet class indices need all 1000 (sorted wnids).')
     return wnids
 
+def _generator_note(name:str='imagenet128') -> str:
+    "Where the StyleGAN-XL checkpoint that H-PD/GLaD need for ImageNet subsets is, or where to get it."
+    from hpd.stylegan_xl import checkpoint_path
+    try: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl: found at {checkpoint_path(name)}.'
+    except FileNotFoundError as e: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl, which is missing too: {e}'
+
 def _stack(paths, size): return torch.stack([load_image(p, size) for p in paths]) if paths else torch.zeros(0, 3, size, size, dtype=torch.uint8)
 
 def load_imagenet_subset(name:str, root=None, im_size:int=128, val_per_class:int=50, seed:int=0, **_) -> HPDData:
     "A 10-class ImageNet subset (SPEC §2.8) in memory; ImageNet's val folders are its test split."
     if name not in IMAGENET_SUBSETS: raise KeyError(f'Unknown ImageNet subset {name!r}; known: {", ".join(IMAGENET_SUBSETS)}.')
-    r = imagenet_root(root); wnids = imagenet_wnids(r)
+    try: r = imagenet_root(root)
+    except DatasetNotFound as e:
+        raise DatasetNotFound(f'ImageNet subset {name!r} (ImageNet-1K classes {", ".join(map(str, IMAGENET_SUBSETS[name]))}) is read from an '
+                              f'ImageNet-1K tree, and none was found.\n{e}\n{_generator_note()}') from None
+    wnids = imagenet_wnids(r)
     cls = [wnids[i] for i in IMAGENET_SUBSETS[name]]
     xs, ys = {}, {}
     for split in ['train', 'val']:
