@@ -35,6 +35,7 @@ def _imagenet_resnet18():
 def load_classifier(name_or_path:str|Path, # 'fashion_mnist', an ImageNet subset key / 'imagenet', or a checkpoint path
                     device='cpu') -> tuple[nn.Module, dict]: # (frozen eval-mode network, info: target_layer, class_map, source)
     "The pretrained proxy classifier for the CAM distance."
+    from hpd.core import safe_torch_load, CheckpointError
     from hpd.data import IMAGENET_SUBSETS
     key = CLASSIFIER_ALIASES.get(str(name_or_path).lower(), str(name_or_path).lower())
     if key in IMAGENET_SUBSETS or key in ('imagenet', 'imagenet1k'):
@@ -45,9 +46,9 @@ def load_classifier(name_or_path:str|Path, # 'fashion_mnist', an ImageNet subset
     if not path.exists():
         raise FileNotFoundError(f'No classifier checkpoint at {path}. Registered: {", ".join(CLASSIFIERS)} (files in {assets_dir()}), '
                                 'ImageNet subset keys (torchvision weights), or a path written by train_classifier.ipynb.')
-    ck = torch.load(path, map_location='cpu', weights_only=True)
+    ck = safe_torch_load(path, 'classifier checkpoint')  # truncated, non-checkpoint or code-holding files: CheckpointError naming the file
     if not isinstance(ck, dict) or not {'config', 'state_dict'} <= set(ck):
-        raise ValueError(f'{path} is not a classifier checkpoint (expected a dict with config and state_dict).')
+        raise CheckpointError(f'{path} is not a classifier checkpoint (expected a dict with config and state_dict).')
     cfg = ck['config']
     net = get_network(cfg['arch'], cfg['channels'], cfg['num_classes'], cfg['im_size'], width=cfg['width'])
     check_state_dict(net, ck['state_dict'], f'classifier checkpoint {path}')

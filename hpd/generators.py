@@ -252,14 +252,15 @@ def check_state_dict(model:nn.Module, sd:dict, what:str='checkpoint'):
 def load_generator(name_or_path:str|Path, # a registered name (see `GENERATORS`) or a checkpoint path
                    device='cpu') -> StyleGenerator: # frozen, eval mode, float32
     "A shipped or saved generator checkpoint, loaded without executing code."
+    from hpd.core import safe_torch_load, CheckpointError
     key = GENERATOR_ALIASES.get(str(name_or_path).lower(), str(name_or_path).lower())
     path = assets_dir()/GENERATORS[key] if key in GENERATORS else Path(name_or_path)
     if not path.exists():
         raise FileNotFoundError(f'No generator checkpoint at {path}. Registered names: {", ".join(GENERATORS)} '
                                 f'(files in {assets_dir()}); otherwise pass the path of a file written by generator_checkpoint.')
-    ck = torch.load(path, map_location='cpu', weights_only=True)
+    ck = safe_torch_load(path, 'generator checkpoint')  # truncated, non-checkpoint or code-holding files: CheckpointError naming the file
     if not isinstance(ck, dict) or ck.get('kind') != 'StyleGenerator' or not {'config', 'state_dict'} <= set(ck):
-        raise ValueError(f'{path} is not a StyleGenerator checkpoint (expected a dict with kind="StyleGenerator", config, state_dict); '
+        raise CheckpointError(f'{path} is not a StyleGenerator checkpoint (expected a dict with kind="StyleGenerator", config, state_dict); '
                          f'got {type(ck).__name__} with keys {sorted(ck) if isinstance(ck, dict) else "-"}.')
     G = StyleGenerator(**ck['config'])
     check_state_dict(G, ck['state_dict'], f'generator checkpoint {path}')
