@@ -4,24 +4,34 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, math, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
+import numpy as np
 import torch
 from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
 from .evaluate import evaluate_synset
+from .stylegan_xl import glad_boundary, official_plan, plan_shapes
+
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'DistillConfig', 'DataAdapter', 'experiment_generator', 'plan_stages',
-           'render', 'make_scorers', 'pick', 'run_stage', 'distill']
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
+           'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator', 'glad_space_for',
+           'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError',
+           'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage',
+           'final_pick', 'evaluate_run', 'resolve_lr_mode', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
 CRITERIA = ('cam_distance', 'feature_distance', 'loss', 'last', 'val_accuracy')
 HIGHER_IS_BETTER = {'val_accuracy'}
+LR_MODES = ('auto', 'calibrated', 'paper')
+FINAL_PICKS = ('last_space', 'cam_distance', 'val_accuracy')
+# τ: one SGD step moves the rendered image by this fraction of its RMS (per matcher; chosen by the sweep in "Step calibration")
+TAU = {'dm': 0.1, 'dc': 0.03, 'dsa': 0.03, 'mtt': 0.03, 'sre2l': 0.03}
 
 @dataclass
 class DistillConfig:
@@ -35,16 +45,24 @@ class DistillConfig:
     select_every:int = 5 # snapshot period (steps)
     criterion:str = 'cam_distance'
     record_criteria:tuple = ('cam_distance', 'loss') # also computed for every candidate (for the correlation study)
-    glad_space:int|None = None # glad: the fixed space (index into the hierarchy's spaces); None: the middle one
+    withdrawal:bool = True # the state entering a space is its candidate 0 (selection may keep it)
+    final_pick:str = 'last_space' # over the spaces' chosen candidates: 'last_space', 'cam_distance' or 'val_accuracy'
+    glad_space:int|str|None = None # glad: a space index; None: GLaD's layer for the matcher at the same relative depth; 'best': every space, kept by val accuracy
     init:str = 'averaged_noise' # hpd/glad: 'averaged_noise' or 'random_z'; pixel always 'real'
     init_kwargs:dict = field(default_factory=dict) # e.g. {'M': 1000, 'average': 'w'}
-    lr_w:float|None = None; lr_f:float|None = None; lr_pixel:float|None = None # None: the matcher's defaults
+    lr_mode:str = 'auto' # 'calibrated' (per-space step calibration), 'paper' (fixed rates: lr_w/lr_f or the matcher's), 'auto': paper for StyleGAN-XL, else calibrated
+    tau:float|None = None # calibrated: target image move per step / image RMS (None: TAU[matcher])
+    lr_w:float|None = None # paper mode: W+ learning rate (None: the matcher's)
+    lr_f:float|None = None # paper mode: feature learning rate (None: the matcher's)
+    lr_pixel:float|None = None # pixel learning rate (None: the matcher's)
     momentum:float = 0.5
+    clip_features:float|None = 10. # clamp features to ±this when advancing to the next space (as the reference code); None: no clamp
     chunk:int|None = None # gan_backward chunk (None: plain autograd through the generator)
-    val_K:int = 2; val_epochs:int = 300 # the val_accuracy criterion's training budget
+    val_K:int = 2 # models behind each validation-accuracy score
+    val_epochs:int = 300 # their epochs
     seed:int = 0
 
-    def check(self, num_spaces:int|None):
+    def check(self, num_spaces:int|None, has_val:bool=True):
         "Fail before any work starts."
         if self.method not in METHODS: raise ValueError(f'Unknown method {self.method!r}; use one of {METHODS}.')
         for c in (self.criterion, *self.record_criteria):
@@ -53,12 +71,46 @@ class DistillConfig:
         if self.steps_per_space < self.select_every:
             raise ValueError(f'steps_per_space ({self.steps_per_space}) < select_every ({self.select_every}): no snapshot would be taken in a space.')
         if self.ipc < 1: raise ValueError(f'IPC must be ≥ 1, got {self.ipc}.')
-        if self.method == 'glad' and self.glad_space is not None and num_spaces is not None and not 0 <= self.glad_space < num_spaces:
-            raise ValueError(f'glad_space={self.glad_space} does not exist: the generator has spaces 0…{num_spaces - 1} with layers_per_space={self.layers_per_space}.')
+        if self.lr_mode not in LR_MODES: raise ValueError(f'Unknown lr_mode {self.lr_mode!r}; use one of {LR_MODES}.')
+        if self.tau is not None and not self.tau > 0: raise ValueError(f'tau must be > 0 (a fraction of the image RMS, e.g. 0.1), got {self.tau}.')
+        if self.lr_mode == 'calibrated' and (self.lr_w or self.lr_f):
+            raise ValueError("lr_w/lr_f are set by the step calibration in lr_mode='calibrated'; pass lr_mode='paper' to fix them.")
+        if self.final_pick not in FINAL_PICKS: raise ValueError(f'Unknown final_pick {self.final_pick!r}; use one of {FINAL_PICKS}.')
+        needs_val = self.final_pick == 'val_accuracy' or self.glad_space == 'best' or 'val_accuracy' in (self.criterion, *self.record_criteria)
+        if needs_val and not has_val:
+            raise ValueError('Validation accuracy (final_pick, glad_space="best" or the val_accuracy criterion) needs a validation split held out '
+                             'from the training set, and this dataset has none; load it with val_per_class > 0 or choose another option.')
+        if self.method == 'glad' and num_spaces is not None:
+            if self.glad_space == 'best' and num_spaces < 2:
+                raise ValueError(f'glad_space="best" compares spaces, but this generator has only {num_spaces} with layers_per_space={self.layers_per_space}.')
+            if isinstance(self.glad_space, str) and self.glad_space != 'best':
+                raise ValueError(f'glad_space must be a space index, None or "best", got {self.glad_space!r}.')
+            if isinstance(self.glad_space, int) and not 0 <= self.glad_space < num_spaces:
+                raise ValueError(f'glad_space={self.glad_space} does not exist: the generator has spaces 0…{num_spaces - 1} with layers_per_space={self.layers_per_space}.')
 
     def key(self) -> str:
         "A hash of the config (resuming refuses a directory written by another config)."
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+# %% ../nbs/11_distill.ipynb #bcff0511
+_SHORT = dict(layers_per_space='lps', steps_per_space='s', total_steps='T', select_every='every', criterion='crit', record_criteria='rec',
+              withdrawal='wd', final_pick='fp', glad_space='space', init='init', init_kwargs='ik', lr_mode='lr', tau='tau', lr_w='lrw', lr_f='lrf',
+              lr_pixel='lrp', momentum='mom', clip_features='clip', chunk='chunk', val_K='vK', val_epochs='vE', seed='seed', matcher_kwargs='mk')
+
+def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
+    "The run's name, derived from its config: `experiments/<dataset>/<method>_<matcher>_ipc<n>` plus every setting that differs from the defaults (and `extra`, e.g. the evaluation's)."
+    d, base = asdict(cfg), asdict(DistillConfig())
+    def fmt(v):
+        if isinstance(v, dict): return '-'.join(f'{k}{fmt(x)}' for k, x in sorted(v.items()))
+        if isinstance(v, (list, tuple)): return '-'.join(map(fmt, v))
+        return {True: '1', False: '0', None: 'none'}.get(v, str(v)) if isinstance(v, (bool, type(None))) else str(v)
+    parts = [f'{_SHORT.get(k, k)}{fmt(v)}' for k, v in sorted(d.items()) if k not in ('method', 'matcher', 'ipc') and v != base[k]]
+    parts += [f'{k}{fmt(v)}' for k, v in sorted((extra or {}).items())]
+    name = '_'.join([f'{cfg.method}_{cfg.matcher}_ipc{cfg.ipc}', *parts]).replace('/', '-').replace(' ', '')
+    if len(name) > 150: name = name[:120] + '_' + hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f'experiments/{dataset}/{name}'
+
 
 # %% ../nbs/11_distill.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -108,18 +160,92 @@ def experiment_generator(data, # `HPDData`
     return G
 
 # %% ../nbs/11_distill.ipynb #bd307a3e
+def glad_space_for(matcher:str, H:Hierarchy) -> int:
+    "The space at GLaD's relative depth for `matcher`: the deepest whose boundary is not deeper than GLaD's layer in StyleGAN-XL (DM late, DC/DSA middle, MTT earlier)."
+    depth = glad_boundary(matcher if matcher in ('dm', 'dc', 'dsa', 'mtt') else 'dc') / len(plan_shapes(official_plan('imagenet128')))
+    return max(k for k, b in enumerate(H.boundaries) if b / H.G.num_layers <= depth + 1e-9)
+
 def plan_stages(cfg:DistillConfig, H:Hierarchy|None) -> list[dict]:
-    "The stages of a run: `{'space': k or None (pixels), 'steps': n}`."
+    "The stages of a run: `{'space': k or None (pixels), 'steps': n, 'restart': start from the init instead of the previous stage}`."
     if cfg.method == 'pixel':
         n = H.num_spaces if H is not None else 1
-        return [dict(space=None, steps=cfg.total_steps or cfg.steps_per_space * n)]
+        return [dict(space=None, steps=cfg.total_steps or cfg.steps_per_space * n, restart=True)]
+    total = cfg.total_steps or cfg.steps_per_space * H.num_spaces
     if cfg.method == 'glad':
-        k = cfg.glad_space if cfg.glad_space is not None else H.num_spaces // 2
-        return [dict(space=k, steps=cfg.total_steps or cfg.steps_per_space * H.num_spaces)]
-    return [dict(space=k, steps=cfg.steps_per_space) for k in range(H.num_spaces)]
+        if cfg.glad_space == 'best': return [dict(space=k, steps=total, restart=True) for k in range(H.num_spaces)]
+        k = cfg.glad_space if cfg.glad_space is not None else glad_space_for(cfg.matcher, H)
+        return [dict(space=k, steps=total, restart=True)]
+    return [dict(space=k, steps=cfg.steps_per_space, restart=k == 0) for k in range(H.num_spaces)]
 
 def render(H:Hierarchy|None, state:dict, space) -> torch.Tensor:
     return state['x'] if space is None else H.from_space(state['ws'], state.get('f'), space)
+
+
+# %% ../nbs/11_distill.ipynb #23554985
+class DivergedError(RuntimeError): pass
+
+DIVERGED_WIDTHS = 100. # images farther than this many data-range widths outside the range: the run diverged (stop)
+OUT_OF_RANGE_WARN = 0.25 # a selected candidate with more than this fraction of pixels outside the data range: warn
+
+def data_range(data) -> tuple[torch.Tensor, torch.Tensor]:
+    "Per-channel range of the data in its normalized units (pixels in [0, 1] before normalization), shaped [1, C, 1, 1]."
+    mean, std = torch.as_tensor(data.mean).float().view(1, -1, 1, 1), torch.as_tensor(data.std).float().view(1, -1, 1, 1)
+    return (0 - mean) / std, (1 - mean) / std
+
+def image_stats(x:torch.Tensor, lo:torch.Tensor, hi:torch.Tensor) -> dict:
+    "Fraction of pixels outside the data range, and how far the farthest lies outside (in data-range widths)."
+    lo, hi = lo.to(x.device), hi.to(x.device)
+    out = ((x < lo) | (x > hi)).float().mean().item()
+    excess = torch.maximum(lo - x, x - hi).clamp(min=0) / (hi - lo)
+    return dict(out_of_range=out, max_excess=excess.max().item() if torch.isfinite(x).all() else float('inf'))
+
+def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
+    "`image_stats`, or a `DivergedError` naming `where` when the images are not finite or far outside the data range."
+    s = image_stats(x, lo, hi)
+    if not s['max_excess'] <= DIVERGED_WIDTHS:
+        raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
+                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The learning rates are too high: lower lr_w/lr_f/lr_pixel '
+                            "(or use lr_mode='calibrated'); what earlier stages finished is on disk.")
+    return s
+
+
+# %% ../nbs/11_distill.ipynb #b79063df
+class CalibrationError(ValueError): pass
+
+def backward_loss(H:Hierarchy|None, params:dict, space, loss_fn, chunk:int|None=None) -> torch.Tensor:
+    "The loss of the images rendered from `params`, its gradients accumulated into the params' `.grad` (through `gan_backward` when chunked)."
+    if space is not None and chunk: return gan_backward(H, params['ws'], params.get('f'), space, loss_fn, chunk)[0]
+    loss = loss_fn(render(H, params, space)); loss.backward()
+    return loss.detach()
+
+def calibrate_rates(H:Hierarchy, state:dict, space:int, loss_fn, # the matcher's loss of a batch of images
+                    tau:float, # target: one step moves the rendered image by tau × its RMS
+                    chunk:int|None=None, iters:int=4) -> tuple[dict, dict]:
+    "One probe gradient of the loss; for each variable group (W+, features) the SGD rate whose first step alone moves the image by τ/√groups of its RMS."
+    if not tau > 0: raise ValueError(f'tau must be > 0, got {tau}.')
+    names = [n for n in ('ws', 'f') if state.get(n) is not None]
+    p = {n: state[n].detach().clone().requires_grad_(True) for n in names}
+    loss = backward_loss(H, p, space, loss_fn, chunk)
+    if not torch.isfinite(loss): raise NonFiniteLoss(f'The probe loss is {loss.item()} at the start of space {space}.')
+    with torch.no_grad():
+        x0 = render(H, p, space); rms = x0.square().mean().sqrt().item()
+        target = tau * rms / math.sqrt(len(names))
+        lrs, moved = {}, {}
+        for n in names:
+            g = p[n].grad
+            if g is None or not torch.isfinite(g).all() or not g.abs().max() > 0:
+                raise CalibrationError(f'The probe gradient w.r.t. {n} at the start of space {space} is '
+                                       f'{"missing" if g is None else "zero" if torch.isfinite(g).all() else "not finite"}: no step size moves the image. '
+                                       "Check the matcher's loss on these images, or pass lr_mode='paper' with explicit lr_w/lr_f.")
+            def move(lr): return (render(H, {m: p[m] - lr * g if m == n else p[m] for m in names}, space) - x0).square().mean().sqrt().item()
+            lr = 1e-3 * max(p[n].square().mean().sqrt().item(), 1e-12) / g.square().mean().sqrt().item()  # moves the variable by 0.1 % of its RMS
+            for _ in range(iters):  # the rendered move is nearly linear in lr for small steps; repeat for the nonlinear rest
+                d = move(lr)
+                lr = lr * 1e3 if d == 0 else lr * target / d
+            lrs[n], moved[n] = lr, move(lr) / rms
+            if not moved[n] > 0: raise CalibrationError(f'Changing {n} in space {space} does not move the rendered image.')
+    return lrs, dict(probe_loss=loss.item(), image_rms=rms, tau=tau, moved=moved)
+
 
 # %% ../nbs/11_distill.ipynb #f1abd670
 def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None) -> dict:
@@ -134,113 +260,214 @@ def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None)
             out[n] = lambda x, y, loss, c=dist: c(x, y)
         elif n == 'loss': out[n] = lambda x, y, loss: loss
         elif n == 'last': out[n] = lambda x, y, loss: 0.0
-        elif n == 'val_accuracy':
-            out[n] = lambda x, y, loss: evaluate_synset(x, y, data, K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed, device=device)['mean']
+        elif n == 'val_accuracy': out[n] = lambda x, y, loss: val_accuracy(x, y, data, cfg, device)
     return out
 
+def val_accuracy(x, y, data, cfg:DistillConfig, device=None) -> float:
+    "Mean accuracy on the validation split (held out from the training set) of `cfg.val_K` ConvNets trained on `(x, y)`."
+    return evaluate_synset(x, y, data, K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed, device=device)['mean']
+
 def pick(history:list[dict], criterion:str) -> int:
-    "Index of the best candidate (`last`: the final one; ties: the earliest)."
+    "Index of the best candidate (`last`: the final one; ties: the earliest, i.e. the entering state when it is a candidate)."
     if criterion == 'last': return len(history) - 1
     vals = [h['criteria'][criterion] for h in history]
     best = max(vals) if criterion in HIGHER_IS_BETTER else min(vals)
     return vals.index(best)
 
+
 # %% ../nbs/11_distill.ipynb #9e6a55b6
-def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int) -> tuple[dict, list]:
-    "Optimize one stage; return the selected state and the candidates' history."
+def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn) -> tuple[dict, dict]:
+    "The stage's learning rates: pixels and `paper` mode take fixed rates; `calibrated` probes the loss (`calibrate_rates`)."
+    if space is None: return dict(x=cfg.lr_pixel or matcher.cfg['lr_pixel']), {}
+    if lr_mode == 'paper': return dict(ws=cfg.lr_w or matcher.cfg['lr_w'], f=cfg.lr_f or matcher.cfg['lr_f']), {}
+    return calibrate_rates(H, state, space, loss_fn, cfg.tau or TAU.get(matcher.name, 0.03), cfg.chunk)
+
+def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int,
+              lr_mode:str='calibrated', # resolved: 'calibrated' or 'paper'
+              bounds:tuple|None=None) -> tuple[dict, list, dict]: # the data range (`data_range`) for the image checks
+    "Optimize one stage; return the selected state, the candidates' history and the stage's rates."
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
-    params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
-    lrs = {'x': cfg.lr_pixel or matcher.cfg['lr_pixel'], 'ws': cfg.lr_w or matcher.cfg['lr_w'], 'f': cfg.lr_f or matcher.cfg['lr_f']}
-    opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
     loss_fn = lambda x: matcher.loss(x, labels)
+    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn)
+    lrs = {n: lrs[n] for n in names}
+    params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
+    opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
     candidates, history = [], []
+    def snapshot(step, loss):
+        snap = {n: params[n].detach().clone() for n in names}
+        with torch.no_grad(): x = render(H, snap, space)
+        stats = check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {}
+        crit = {n: float(s(x, labels, loss)) for n, s in scorers.items()}
+        candidates.append(snap)
+        history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
+    if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
+        if 'probe_loss' in cal: loss0 = cal['probe_loss']
+        else:
+            with torch.enable_grad(): loss0 = loss_fn(render(H, params, space)).item()
+        snapshot(0, loss0)
     for step in range(1, steps + 1):
         opt.zero_grad(set_to_none=True)
-        if space is not None and cfg.chunk:
-            loss, _ = gan_backward(H, params['ws'], params.get('f'), space, loss_fn, cfg.chunk)
-        else:
-            loss = loss_fn(render(H, params, space)); loss.backward()
+        loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
         if not torch.isfinite(loss):
-            raise NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}; '
-                                'the results of earlier stages are saved. Lower the learning rates.')
+            err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
+            err.last_finite = candidates[-1] if candidates else None
+            raise err
         opt.step()
-        if step % cfg.select_every == 0:
-            snap = {n: params[n].detach().clone() for n in names}
-            with torch.no_grad(): x = render(H, snap, space)
-            crit = {n: float(s(x, labels, loss.item())) for n, s in scorers.items()}
-            candidates.append(snap)
-            history.append(dict(stage=stage, space=space, step=step, loss=loss.item(), criteria=crit))
+        if step % cfg.select_every == 0: snapshot(step, loss.item())
     best = pick(history, cfg.criterion)
     for i, h in enumerate(history): h['selected'] = i == best
-    return candidates[best], history
+    return candidates[best], history, dict(lr=lrs, **cal)
+
+
+# %% ../nbs/11_distill.ipynb #772837e3
+def final_pick(cfg:DistillConfig, stages:list[dict], # the stage files' contents (images, labels, …), in order
+               selected:list[dict], # each stage's selected candidate (its history entry)
+               data, device=None) -> dict:
+    "The paper's last step: choose among the spaces' chosen candidates (`last_space`, lowest `cam_distance`, or highest `val_accuracy`); ties go to the deeper space."
+    mode = 'val_accuracy' if cfg.method == 'glad' and cfg.glad_space == 'best' else cfg.final_pick
+    if len(stages) == 1 or mode == 'last_space': return dict(final_pick=mode, scores=None, stage=len(stages) - 1)
+    if mode == 'cam_distance': scores = [-h['criteria']['cam_distance'] for h in selected]
+    else: scores = [val_accuracy(s['images'], s['labels'], data, cfg, device) for s in stages]
+    best = max(range(len(scores)), key=lambda i: (scores[i], i))
+    return dict(final_pick=mode, scores=[abs(v) for v in scores] if mode == 'cam_distance' else scores, stage=best)
+
+
+# %% ../nbs/11_distill.ipynb #3cdc48cf
+def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
+                 models:list|tuple=('ConvNet',), # the first is the backbone, the rest make the cross-architecture mean
+                 cross_K:int|None=None, # models per other architecture (None: K)
+                 cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
+                 eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
+                 **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
+    "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
+    models = list(models); backbone = models[0]
+    per = {}
+    for m in models:
+        f = out/'eval'/f'{m}.json'
+        if f.exists(): per[m] = load_json(f); continue
+        mk = dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
+                                                                            epochs=cross_epochs or kw.get('epochs'))
+        with rec.phase(f'evaluate_{m}'): per[m] = evaluate_synset(x, labels, data, model=m, device=device, **mk)
+        save_json(per[m], f)
+    others = [per[m]['mean'] for m in models[1:]]
+    summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol']) for m, r in per.items()}
+    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:],
+              cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
+    chance = 100 / data.num_classes
+    if ev['mean'] <= 1.5 * chance:
+        msg = f'The final set scores {ev["mean"]:.1f} % on {backbone}, at chance level ({chance:.0f} %): the distillation or the evaluation went wrong.'
+        warnings.warn(msg); ev['warning'] = msg
+    save_json(ev, out/'eval.json')
+    return ev
+
 
 # %% ../nbs/11_distill.ipynb #91032ad7
+PUBLISHED_RATES = ('StyleGANXL',) # generator classes with published latent learning rates (SPEC §2.3): lr_mode='auto' uses them
+
+def resolve_lr_mode(cfg:DistillConfig, G) -> str:
+    "`auto` → `paper` for generators with published rates (StyleGAN-XL), else `calibrated`."
+    if cfg.lr_mode != 'auto': return cfg.lr_mode
+    return 'paper' if type(getattr(G, 'G', G)).__name__ in PUBLISHED_RATES else 'calibrated'
+
+def _check_generator(out:Path, G) -> dict|None:
+    "The generator's identity; a run directory written with other weights is refused (a resume must not mix generators)."
+    if G is None: return None
+    ident = dict(cls=type(getattr(G, 'G', G)).__name__, weights_sha256=weights_fingerprint(G), num_layers=G.num_layers)
+    if (out/'generator.json').exists() and load_json(out/'generator.json')['weights_sha256'] != ident['weights_sha256']:
+        raise ValueError(f'{out} was written with the generator {load_json(out/"generator.json")["weights_sha256"]}, not {ident["weights_sha256"]}: '
+                         'a resumed run must use the same weights. Choose another run directory.')
+    return ident
+
 def distill(data, # `HPDData`
             cfg:DistillConfig, out:str|Path, # config; run directory
             G:SynthesisLayers|None=None, # the generator (hpd/glad)
             criteria:dict|None=None, # prebuilt distances, e.g. {'cam_distance': CamDistance(...)} (else built from hpd.cam)
-            evaluate:dict|None=None, # kwargs of `evaluate_synset` for the final set (None: skip)
+            evaluate:dict|None=None, # kwargs of `evaluate_run` for the final set (None: skip)
             device=None, stop_after:int|None=None) -> dict: # stop after this many stages (simulates an interruption)
     "Run H-PD, GLaD or Pixel distillation; returns the final images, labels and a summary."
     device, out = get_device(device), Path(out)
     if cfg.method != 'pixel' and not isinstance(G, SynthesisLayers):
         raise TypeError(f'method={cfg.method!r} needs a generator implementing hpd.generators.SynthesisLayers, got {type(G).__name__}.')
     H = Hierarchy(G.to(device).eval().requires_grad_(False), cfg.layers_per_space) if G is not None else None
-    cfg.check(H.num_spaces if H is not None else None)
+    cfg.check(H.num_spaces if H is not None else None, has_val=len(getattr(data, 'val', None) or []) > 0)
+    lr_mode = resolve_lr_mode(cfg, G)
     matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
     crit = criteria or {}
-    scorers = make_scorers([cfg.criterion, *cfg.record_criteria], data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'))
+    names = [cfg.criterion, *cfg.record_criteria] + (['cam_distance'] if cfg.final_pick == 'cam_distance' else [])
+    scorers = make_scorers(names, data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'))
     stages = plan_stages(cfg, H)
+    bounds = data_range(data)
     seed_everything(cfg.seed)
 
     out.mkdir(parents=True, exist_ok=True)
     if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
         raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
-    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, matcher=matcher.config), out/'config.json')
-    rec = RunRecord(out, dict(asdict(cfg), dataset=data.name), device)
-    if G is not None:  # which weights: a later shipped checkpoint changes the fingerprint, not the name
-        save_json(dict(cls=type(getattr(G, 'G', G)).__name__, weights_sha256=weights_fingerprint(G), num_layers=G.num_layers), out/'generator.json')
+    gen = _check_generator(out, G)
+    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
+                   init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
+    rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode), device)
+    if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
 
     if (out/'state.pt').exists():
         saved = load_tensors(out/'state.pt', device)
-        state, labels, done = saved['state'], saved['labels'], int(saved['done'])
+        state, init_state, labels, done = saved['state'], saved['init'], saved['labels'], int(saved['done'])
         matcher.load_state_dict(saved['matcher'])
         # history.json is written before state.pt: drop what a stage interrupted in between left there
         history = [h for h in load_json(out/'history.json') if h['stage'] < done]
-        init_info = load_json(out/'config.json').get('init')
     else:
         with rec.phase('init'):
             if cfg.method == 'pixel':
-                x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); state = dict(x=x)
+                x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
             else:
-                ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs)
-                with torch.no_grad(): state = dict(ws=ws, f=H.to_space(ws, stages[0]['space']))
-        history, done = [], 0
+                ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
+        state, history, done = None, [], 0
         save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
 
     for i in range(done, len(stages)):
         if stop_after is not None and i >= stop_after: return dict(stopped_after=i)
         sp = stages[i]['space']
+        if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
+            with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=H.to_space(init_state['ws'], sp))
         with rec.phase(f'stage_{i}'):
-            best, hist = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i)
+            try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds)
+            except NonFiniteLoss as e:
+                if e.last_finite is not None:
+                    with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
+                raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage: '
+                                    f'{"last_finite.pt" if e.last_finite is not None else "none (it failed before the first snapshot)"}. '
+                                    'To try other rates, run into a new directory (another run_name).') from None
         with torch.no_grad():
-            save_tensors(dict(images=render(H, best, sp).cpu(), labels=labels.cpu(), space=-1 if sp is None else sp), out/f'stage_{i}.pt')
-            if sp is not None and i + 1 < len(stages):  # advance the selected latents to the next space
-                best = dict(ws=best['ws'], f=H.advance(best['ws'], best.get('f'), sp))
+            x_best = render(H, best, sp)
+            save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
+                              latents={k: v.cpu() for k, v in best.items() if v is not None}), out/f'stage_{i}.pt')
+            sel = next(h for h in hist if h['selected'])
+            if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
+                warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
+            if i + 1 < len(stages) and not stages[i + 1]['restart']:  # advance the selected latents to the next space
+                f = H.advance(best['ws'], best.get('f'), sp)
+                best = dict(ws=best['ws'], f=f.clamp(-cfg.clip_features, cfg.clip_features) if cfg.clip_features else f)
         state, history = best, history + hist
         save_json(history, out/'history.json')
-        save_tensors(dict(state=state, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
+        save_tensors(dict(state=state, init=init_state, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
 
-    last = stages[-1]['space']
-    with torch.no_grad(): x = render(H, state, last).detach()
-    save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents={k: v.cpu() for k, v in state.items() if v is not None},
-                      space=-1 if last is None else last, method=cfg.method), out/'synset.pt')
-    result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in history if h['selected']],
+    stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
+    selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
+    with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
+    win = stage_data[fp['stage']]
+    fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
+    save_json(fp, out/'final_pick.json')
+    x = win['images'].to(device)
+    save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=win['latents'], space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
+    result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
+                  final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
+                  rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
                   eval_hints=matcher.eval_hints())
     if evaluate is not None:
-        kw = dict(evaluate)
-        if kw.pop('use_eval_hints', False): kw.update({k: v for k, v in matcher.eval_hints().items() if k == 'lr'})
-        with rec.phase('evaluate'): ev = evaluate_synset(x, labels, data, device=device, **kw)
-        save_json(ev, out/'eval.json'); result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'])
+        kw = dict(evaluate); hints = matcher.eval_hints() if kw.pop('use_eval_hints', False) else {}
+        ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, **kw)
+        result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
+                              cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
+        if 'warning' in ev: result['warnings'] = [ev['warning']]
     rec.log(**result)
     return dict(result, images=x, labels=labels)
+

@@ -22,7 +22,7 @@ __all__ = ['PROTOCOLS', 'EVAL_MODELS', 'Protocol', 'get_protocol', 'TrainConfig'
            'random_real_subset', 'evaluate_random_real', 'evaluate_full', 'evaluate_cross_arch']
 
 # %% ../nbs/04_evaluate.ipynb #ac3478d6
-@dataclass
+@dataclass(frozen=True)
 class Protocol:
     name:str
     lr:float
@@ -31,28 +31,37 @@ class Protocol:
     batch:int = 256
     epochs:int = 1000 # with DSA
     epochs_no_dsa:int = 300
-    schedule:str = 'step' # 'step': ×0.1 at half; 'warmup_cosine'
-    warmup:float = 0.0 # fraction of steps with linear warm-up
+    schedule:str = 'step' # 'step': ×0.1 at half; 'warmup_cosine': linear warm-up over `warmup` of training, then cosine to 0
+    warmup:float = 0.0 # fraction of training with linear warm-up
+    per_epoch:bool = False # learning rate and EMA follow epochs (GLaD's schedulers step once per epoch), not steps
     ema:float|None = None # test an EMA of the weights with this decay
-    lr_overrides:dict|None = None # model name → lr
+    ema_warmup:bool = False # ema_pytorch's warm-up: the t-th update uses min(ema, 1 - 1/t)
+    lr_overrides:tuple = () # (model name, lr) pairs
 
-    def lr_for(self, model:str) -> float: return (self.lr_overrides or {}).get(model, self.lr)
+    def lr_for(self, model:str) -> float: return dict(self.lr_overrides).get(model, self.lr)
 
-    def lr_at(self, step:int, total:int, base:float) -> float:
-        if self.schedule == 'step': return base * (0.1 if step >= total // 2 else 1.0)
+    def lr_at(self, t:int, total:int, base:float) -> float:
+        "Learning rate at step (or epoch, with `per_epoch`) `t` of `total`."
+        if self.schedule == 'step': return base * (0.1 if t >= total // 2 else 1.0)
         w = int(self.warmup * total)
-        if step < w: return base * (step + 1) / w
-        return base * 0.5 * (1 + math.cos(math.pi * (step - w) / max(1, total - w)))
+        if t < w: return base * (1e-7 + (1 - 1e-7) * t / w) if self.per_epoch else base * (t + 1) / w
+        return base * 0.5 * (1 + math.cos(math.pi * (t - w) / max(1, total - w)))
+
+    def ema_decay(self, t:int) -> float:
+        "Decay of the t-th EMA update (1-based)."
+        return min(self.ema, 1 - 1 / t) if self.ema_warmup else self.ema
 
 PROTOCOLS = {
     'dc': Protocol('dc', lr=0.01),
-    'glad': Protocol('glad', lr=1e-3, epochs=1000, epochs_no_dsa=1000, schedule='warmup_cosine', warmup=0.05, ema=0.995, lr_overrides={'VGG11': 1e-4}),
+    'glad': Protocol('glad', lr=1e-3, epochs=1000, epochs_no_dsa=1000, schedule='warmup_cosine', warmup=0.5, per_epoch=True,
+                     ema=0.995, ema_warmup=True, lr_overrides=(('VGG11', 1e-4),)),
 }
 
 def get_protocol(p:str|Protocol) -> Protocol:
     if isinstance(p, Protocol): return p
     if p not in PROTOCOLS: raise KeyError(f'Unknown evaluation protocol {p!r}; known: {", ".join(PROTOCOLS)}.')
     return PROTOCOLS[p]
+
 
 # %% ../nbs/04_evaluate.ipynb #fe5dbbce
 @dataclass
@@ -76,6 +85,11 @@ class TrainConfig:
 def _batches(n, bs, g):
     perm = torch.randperm(n, generator=g)
     return [perm[i:i + bs] for i in range(0, n, bs)]
+
+@torch.no_grad()
+def _ema_(ema:dict, params:dict, decay:float):
+    "One EMA update of `ema` toward `params` (decay 0 copies)."
+    for k, v in params.items(): ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay)
 
 def _sgd_(p:dict, g:dict, buf:dict, lr:float, m:float, wd:float, first:bool):
     for k in p:
@@ -108,13 +122,12 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
         net.train(); step = 0
         for ep in range(epochs):
             for idx in _batches(len(x), p.batch, g):
-                for grp in opt.param_groups: grp['lr'] = p.lr_at(step, total, lr)
+                for grp in opt.param_groups: grp['lr'] = p.lr_at(ep, epochs, lr) if p.per_epoch else p.lr_at(step, total, lr)
                 xb = dsa(x[idx], generator=g) if dsa else x[idx]
                 with bf16_autocast(device, cfg.bf16): loss = F.cross_entropy(net(xb), y[idx])
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
-                if ema is not None:
-                    with torch.no_grad():
-                        for k, v in params.items(): ema[k].mul_(p.ema).add_(v.detach(), alpha=1 - p.ema)
+                if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
+            if ema is not None and p.per_epoch: _ema_(ema, params, p.ema_decay(ep + 1))
             if progress: progress(ep, loss.item())
         if ema is not None:
             with torch.no_grad():
@@ -138,9 +151,9 @@ def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, pr
             xb = torch.stack([dsa(x[o[b]], generator=g) if dsa else x[o[b]] for o, g in zip(orders, gens)])
             yb = torch.stack([y[o[b]] for o in orders])
             grads, loss = step_fn(params, xb, yb)
-            _sgd_(params, grads, buf, p.lr_at(step, total, lr), p.momentum, p.weight_decay, step == 0); step += 1
-            if ema is not None:
-                for k in params: ema[k].mul_(p.ema).add_(params[k], alpha=1 - p.ema)
+            _sgd_(params, grads, buf, p.lr_at(ep, epochs, lr) if p.per_epoch else p.lr_at(step, total, lr), p.momentum, p.weight_decay, step == 0); step += 1
+            if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
+        if ema is not None and p.per_epoch: _ema_(ema, params, p.ema_decay(ep + 1))
         if progress: progress(ep, loss.mean().item())
     final = ema if ema is not None else params
     with torch.no_grad():
