@@ -11,13 +11,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .generators import SynthesisLayers, Hierarchy
+from .core import CheckpointError
 
 # %% auto #0
-__all__ = ['SAFE_GLOBALS', 'LAYER_KEYS', 'INPUT_KEYS', 'FIXTURE_SOURCE', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'GLAD_LAYERS',
-           'OFFICIAL_RECIPES', 'lowpass_filter', 'upfirdn2d', 'filtered_lrelu', 'FullyConnected', 'modulated_conv2d',
-           'SynthesisInput', 'layer_attrs', 'layer_out_shape', 'SynthesisLayer', 'stem_plan', 'superres_plan',
-           'plan_shapes', 'Mapping', 'Synthesis', 'StyleGANXL', 'build_from_plan', 'EasyDict', 'Placeholder',
-           'Persistent', 'read_legacy_storage', 'StorageBlob', 'TensorRecord', 'SafeUnpickler', 'CheckpointError',
+__all__ = ['DILL_TYPE_STANDINS', 'SAFE_GLOBALS', 'LAYER_KEYS', 'INPUT_KEYS', 'FIXTURE_SOURCE', 'OFFICIAL_URL', 'OFFICIAL_NAMES',
+           'GLAD_LAYERS', 'OFFICIAL_RECIPES', 'lowpass_filter', 'upfirdn2d', 'filtered_lrelu', 'FullyConnected',
+           'modulated_conv2d', 'SynthesisInput', 'layer_attrs', 'layer_out_shape', 'SynthesisLayer', 'stem_plan',
+           'superres_plan', 'plan_shapes', 'Mapping', 'Synthesis', 'StyleGANXL', 'build_from_plan', 'EasyDict',
+           'Placeholder', 'Persistent', 'read_legacy_storage', 'StorageBlob', 'TensorRecord', 'SafeUnpickler',
            'stored_tensors', 'generator_from_record', 'load_official_tensors', 'write_legacy_storage',
            'generator_payload', 'write_official_pickle', 'checkpoint_path', 'read_official_pickle', 'load_stylegan_xl',
            'glad_boundary', 'official_plan', 'layer_table', 'param_count']
@@ -586,6 +587,16 @@ def _newobj(cls, *args):
     if issubclass(cls, Placeholder) or cls in (dict, collections.OrderedDict, EasyDict, list, set, object): return cls.__new__(cls, *args)
     raise pickle.UnpicklingError(f'refused construction of {cls!r}')
 
+def _dill_load_type(*args):
+    "Stand-in for `dill._dill._load_type(name)`: a placeholder class, never the real type."
+    return _placeholder(f'dill._dill._load_type({str(args[0])[:40] if args else ""})')
+
+def _dill_create_type(*args):
+    "Stand-in for `dill._dill._create_type(metaclass, name, bases, namespace)`: a class pickled by value becomes an inert placeholder class."
+    return _placeholder(f'dill class {str(args[1])[:60] if len(args) > 1 else "?"} (pickled by value)')
+
+DILL_TYPE_STANDINS = {('dill._dill', '_load_type'): _dill_load_type, ('dill._dill', '_create_type'): _dill_create_type}
+
 SAFE_GLOBALS = {
     ('collections', 'OrderedDict'): collections.OrderedDict,
     ('builtins', 'set'): set, ('builtins', 'frozenset'): frozenset, ('builtins', 'dict'): dict, ('builtins', 'list'): list,
@@ -616,15 +627,13 @@ class SafeUnpickler(pickle.Unpickler):
             return np.dtype
         if self.refuse_unknown: raise pickle.UnpicklingError(f'refused global {module}.{name}')
         self.refused.add(f'{module}.{name}')
+        if (module, name) in DILL_TYPE_STANDINS: return DILL_TYPE_STANDINS[(module, name)]  # they must yield classes (NEWOBJ needs one)
         return _placeholder(f'{module}.{name}')
     def persistent_load(self, pid):
         self.refused.add(f'persistent id {pid!r}'[:80])
         return _placeholder('persistent_id')()
 
 # %% ../nbs/10_stylegan_xl.ipynb #78b66bd3
-class CheckpointError(ValueError):
-    "A checkpoint that does not match this implementation (structure, class, keys or shapes)."
-
 LAYER_KEYS = ('w_dim', 'is_torgb', 'is_critically_sampled', 'use_fp16', 'in_channels', 'out_channels', 'in_size', 'out_size',
               'in_sampling_rate', 'out_sampling_rate', 'in_cutoff', 'out_cutoff', 'in_half_width', 'out_half_width',
               'conv_kernel', 'conv_clamp', 'magnitude_ema_beta', 'filter_size', 'use_radial_filters', 'lrelu_upsampling',
@@ -648,6 +657,25 @@ def _get(st:dict, k:str, where:str):
     v = st[k]
     return v.item() if isinstance(v, np.generic) else v
 
+_MAX_DIM, _MAX_TAPS, _MAX_KERNEL = 1 << 20, 1024, 64
+
+def _dim(v, where:str, hi:int=_MAX_DIM) -> int:
+    "A size read from a checkpoint: an integer in 0…hi, else `CheckpointError` (a damaged file must not make us allocate terabytes)."
+    try: i = int(v)
+    except (TypeError, ValueError, OverflowError): raise CheckpointError(f'{where} is {v!r}, not a size; the file is damaged.') from None
+    if not 0 <= i <= hi or i != v: raise CheckpointError(f'{where}={v!r} is not a plausible size (0…{hi}); the file is damaged.')
+    return i
+
+def _check_layer_sizes(a:dict, where:str):
+    "Refuse implausible sizes in a synthesis layer's stored attributes before anything is built from them."
+    for k in ('w_dim', 'in_channels', 'out_channels'): _dim(a[k], f'{where}.{k}')
+    for k in ('up_taps', 'down_taps'): _dim(a[k], f'{where}.{k}', _MAX_TAPS)
+    _dim(a['conv_kernel'], f'{where}.conv_kernel', _MAX_KERNEL)
+    for k in ('in_size', 'out_size'):
+        s = np.asarray(a[k])
+        if s.shape != (2,): raise CheckpointError(f'{where}.{k} is {a[k]!r}, not a [width, height] pair; the file is damaged.')
+        for x in s.tolist(): _dim(x, f'{where}.{k}')
+
 def stored_tensors(o, prefix:str='') -> dict:
     "Flatten a record's `_parameters`/`_buffers`/`_modules` into {official key: TensorRecord}."
     st, out = _state(o), {}
@@ -662,7 +690,7 @@ def stored_tensors(o, prefix:str='') -> dict:
 
 def _fc_from(o, where:str) -> FullyConnected:
     st = _expect(o, {'FullyConnectedLayer'}, where)
-    return FullyConnected(int(_get(st, 'in_features', where)), int(_get(st, 'out_features', where)), _get(st, 'activation', where),
+    return FullyConnected(_dim(_get(st, 'in_features', where), f'{where}.in_features'), _dim(_get(st, 'out_features', where), f'{where}.out_features'), _get(st, 'activation', where),
                           bias=(st.get('_parameters') or {}).get('bias') is not None,
                           weight_gain=float(_get(st, 'weight_gain', where)), bias_gain=float(_get(st, 'bias_gain', where)))
 
@@ -670,6 +698,14 @@ def _fc_from(o, where:str) -> FullyConnected:
 def generator_from_record(rec, # the `G_ema` entry of a pickle read by `SafeUnpickler`
                           where:str='G_ema') -> StyleGANXL:
     "Build our `StyleGANXL` from a pickle's record (structure from the stored attributes) and load its tensors strictly."
+    with torch.device('meta'): G = _structure_from_record(rec, where)   # shapes only: nothing allocated for what the record claims…
+    stored = stored_tensors(rec)
+    _check_official_tensors(G, stored, where)                           # …until the stored tensors (real bytes in the file) match it
+    load_official_tensors(G.to_empty(device='cpu'), stored, where)
+    return G.eval().requires_grad_(False)
+
+def _structure_from_record(rec, where:str) -> StyleGANXL:
+    "The module described by the record's classes and attributes (weights not loaded; call under `torch.device('meta')`)."
     st = _expect(rec, {'Generator', 'SuperresGenerator'}, where)
     mods = st.get('_modules') or {}
     ms = _expect(mods.get('mapping'), {'MappingNetwork'}, f'{where}.mapping')
@@ -678,8 +714,8 @@ def generator_from_record(rec, # the `G_ema` entry of a pickle read by `SafeUnpi
     embed = (ms.get('_modules') or {}).get('embed')
     ew = (_state(embed).get('_parameters') or {}).get('weight')
     if not isinstance(ew, TensorRecord) or len(ew.shape) != 2: raise CheckpointError(f'{w}.embed holds no 2-D embedding weight (found {embed!r}).')
-    c_dim, nl = int(_get(ms, 'c_dim', w)), int(_get(ms, 'num_layers', w))
-    mapping = Mapping(int(_get(ms, 'z_dim', w)), c_dim, int(_get(ms, 'w_dim', w)), int(_get(ms, 'num_ws', w)), nl,
+    c_dim, nl = _dim(_get(ms, 'c_dim', w), f'{w}.c_dim'), _dim(_get(ms, 'num_layers', w), f'{w}.num_layers', 256)
+    mapping = Mapping(_dim(_get(ms, 'z_dim', w), f'{w}.z_dim'), c_dim, _dim(_get(ms, 'w_dim', w), f'{w}.w_dim'), _dim(_get(ms, 'num_ws', w), f'{w}.num_ws'), nl,
                       embed_dim=ew.shape[1], w_avg_beta=float(ms.get('w_avg_beta', 0.998)), num_embeddings=ew.shape[0])
     mm = ms.get('_modules') or {}
     if c_dim > 0: mapping.embed_proj = _fc_from(mm.get('embed_proj'), f'{w}.embed_proj')
@@ -690,13 +726,16 @@ def generator_from_record(rec, # the `G_ema` entry of a pickle read by `SafeUnpi
     sm = ss.get('_modules') or {}
     ist = _expect(sm.get('input'), {'SynthesisInput'}, f'{w}.input')
     in_attrs = {k: _get(ist, k, f'{w}.input') for k in INPUT_KEYS}
+    for k in ('w_dim', 'channels'): _dim(in_attrs[k], f'{w}.input.{k}')
+    for x in np.asarray(in_attrs['size']).reshape(-1).tolist(): _dim(x, f'{w}.input.size')
     layers = []
     for n in names:
         lst = _expect(sm.get(n), {'SynthesisLayer'}, f'{w}.{n}')
         layers.append((n, {k: _get(lst, k, f'{w}.{n}') for k in LAYER_KEYS}))
+        _check_layer_sizes(layers[-1][1], f'{w}.{n}')
     extra = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ss.items()
              if not k.startswith('_') and k != 'training' and isinstance(v, (int, float, bool, str, np.generic))}
-    syn = Synthesis(int(_get(ss, 'w_dim', w)), int(_get(ss, 'img_resolution', w)), int(_get(ss, 'img_channels', w)),
+    syn = Synthesis(_dim(_get(ss, 'w_dim', w), f'{w}.w_dim'), _dim(_get(ss, 'img_resolution', w), f'{w}.img_resolution'), _dim(_get(ss, 'img_channels', w), f'{w}.img_channels'),
                     in_attrs, layers, float(_get(ss, 'output_scale', w)), extra)
     syn.input.affine = _fc_from((ist.get('_modules') or {}).get('affine'), f'{w}.input.affine')
     for n in names: getattr(syn, n).affine = _fc_from((_state(sm[n]).get('_modules') or {}).get('affine'), f'{w}.{n}.affine')
@@ -713,11 +752,10 @@ def generator_from_record(rec, # the `G_ema` entry of a pickle read by `SafeUnpi
         prev = L.out_shape
     if prev != (syn.img_channels, syn.img_resolution, syn.img_resolution):
         raise CheckpointError(f'{w} ends with {"×".join(map(str, prev))}, not a {syn.img_channels}×{syn.img_resolution}² image.')
-    load_official_tensors(G, stored_tensors(rec), where)
-    return G.eval().requires_grad_(False)
+    return G
 
-def load_official_tensors(G:StyleGANXL, stored:dict, where:str='G_ema'):
-    "Check keys and shapes of `stored` ({official key: TensorRecord or tensor}) against `G`, report every difference, then load strictly."
+def _check_official_tensors(G:StyleGANXL, stored:dict, where:str):
+    "Raise a `CheckpointError` naming every key and shape of `stored` that differs from `G`'s state dict."
     ours = G.state_dict_official()
     missing = sorted(set(ours) - set(stored)); unexpected = sorted(set(stored) - set(ours))
     shapes = sorted(k for k in set(ours) & set(stored) if tuple(stored[k].shape) != tuple(ours[k].shape))
@@ -727,6 +765,11 @@ def load_official_tensors(G:StyleGANXL, stored:dict, where:str='G_ema'):
         if unexpected: msg.append(f'  unexpected in the checkpoint ({len(unexpected)}): ' + ', '.join(unexpected))
         for k in shapes: msg.append(f'  shape of {k}: checkpoint {list(stored[k].shape)}, model {list(ours[k].shape)}')
         raise CheckpointError('\n'.join(msg))
+
+def load_official_tensors(G:StyleGANXL, stored:dict, where:str='G_ema'):
+    "Check keys and shapes of `stored` ({official key: TensorRecord or tensor}) against `G`, report every difference, then load strictly."
+    _check_official_tensors(G, stored, where)
+    ours = G.state_dict_official()
     sd = {}
     for k, v in stored.items():
         t = v.tensor() if isinstance(v, TensorRecord) else v
@@ -853,7 +896,9 @@ def write_official_pickle(path:str|Path, G:StyleGANXL,
     "Write a fixture in the official StyleGAN-XL pickle layout (G, D, G_ema, …), without any official code."
     g = generator_payload(G, location, **payload_kwargs)
     dill_fn = _Call(_Global('dill._dill', '_create_function'), (_Call(_Global('dill._dill', '_create_code'), (2, 0, b'|\x00S\x00', 'lambda')), {}, '<lambda>'))
-    D = _persist('ProjectedDiscriminator', dict(diffaug=True, interp224=True, hook=dill_fn,
+    by_value = _Call(_Global('dill._dill', '_create_type'), (_Call(_Global('dill._dill', '_load_type'), ('type',)), 'LossHook',
+                     (_Global('builtins', 'object'),), {'__module__': '__main__', '__call__': dill_fn}))   # a class dill pickled by value
+    D = _persist('ProjectedDiscriminator', dict(diffaug=True, interp224=True, hook=dill_fn, loss_hook=_Call(by_value, (), state=dict(n=3), newobj=True),
                                                 shell=_Call(_Global('os', 'system'), ('echo D ran > /tmp/hpd_D_ran',))), {}, {}, {}, {}, location)
     data = dict(G=g, D=D, G_ema=g, augment_pipe=None, training_set_kwargs=dict(class_name='training.dataset.ImageFolderDataset', resolution=G.img_resolution),
                 progress=dict(cur_nimg=torch.tensor(0)))
@@ -883,13 +928,19 @@ def checkpoint_path(name_or_path:str|Path, # a file, or an official name such as
     raise FileNotFoundError(f'StyleGAN-XL checkpoint {name}.pkl not found. Searched: ' + ', '.join(map(str, tried)) +
                             f'. Download it from {url} and put it in one of these places, or point $HPD_CHECKPOINTS at its folder.')
 
+def _why(e:Exception) -> str:
+    "An exception as `Type: message`, short, for wrapping into `CheckpointError`."
+    m = str(e)[:200] or ('a size in the file asks for more memory than there is' if isinstance(e, MemoryError) else '')
+    return f'{type(e).__name__}: {m}' if m else type(e).__name__
+
 def read_official_pickle(path:str|Path) -> dict:
     "Read an official pickle with `SafeUnpickler`: nothing in it is executed; refused globals are listed under `'_refused'`."
     with open(path, 'rb') as f:
         u = SafeUnpickler(f)
         try: data = u.load()
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
-            raise CheckpointError(f'{path} could not be read as an official StyleGAN-XL pickle: {e}') from None
+        except Exception as e:  # damaged bytes raise anything: UnpicklingError, EOFError, MemoryError, OverflowError, RecursionError, …
+            raise CheckpointError(f'{path} could not be read as an official StyleGAN-XL pickle ({_why(e)}); '
+                                  'it is truncated or damaged, or not such a pickle: download it again.') from None
     if not isinstance(data, dict): raise CheckpointError(f'{path} holds a {type(data).__name__}, not the official dict of networks.')
     data = dict(data); data['_refused'] = sorted(u.refused)
     return data
@@ -904,6 +955,9 @@ def load_stylegan_xl(name_or_path:str|Path='imagenet128', # file or official nam
     if key not in data: raise CheckpointError(f'{path} has no {key!r} entry (entries: {", ".join(k for k in data if not k.startswith("_"))}).')
     try: G = generator_from_record(data[key], key)
     except CheckpointError as e: raise CheckpointError(f'{path}: {e}') from None
+    except Exception as e:  # e.g. a damaged tensor stream, read only now
+        raise CheckpointError(f'{path}: {key} could not be built from the checkpoint ({_why(e)}); '
+                              'the file is damaged: download it again.') from None
     G.source = dict(path=str(path), key=key, refused_globals=data['_refused'])
     return G.to(get_device(device))
 
