@@ -149,10 +149,10 @@ CACHE = Path(os.environ.get('HPD_CACHE', '~/.cache/hpd')).expanduser()
 FASHION_HINT = ('Get it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or from '
                 'https://github.com/zalandoresearch/fashion-mnist, or pass download=True to let torchvision fetch it.')
 
-def _redownload(path:Path, hint:str='') -> str:
-    "How to replace a damaged data file."
+def _redownload(path:Path, hint:str='', missing:bool=False) -> str:
+    "How to replace a damaged (or missing) data file."
     if Path(path).is_relative_to(DEBIAN_FMNIST): return 'Reinstall it: `apt-get install --reinstall dataset-fashion-mnist`.'
-    return f'Delete it and download the dataset again. {hint}'.strip()
+    return f'{"Download" if missing else "Delete it and download"} the dataset again. {hint}'.strip()
 
 def read_idx(path:Path) -> np.ndarray:
     "Read an IDX file (the MNIST format), gzipped or not; a truncated or corrupt file raises `DataFileError`."
@@ -175,7 +175,7 @@ def _idx_file(d:Path, stem:str) -> Path:
     for suf in ['.gz', '']:
         if (d/(stem + suf)).exists(): return d/(stem + suf)
     raise DataFileError(f'{d/stem}(.gz) is missing: the Fashion-MNIST copy in {d} is incomplete (it has the training labels). '
-                        f'{_redownload(d/stem, FASHION_HINT)}')
+                        f'{_redownload(d/stem, FASHION_HINT, missing=True)}')
 
 def load_fashion_mnist_arrays(root=None, download:bool=True) -> tuple[dict, Path]:
     "Raw uint8 arrays (train/test images and labels) and the directory they came from."
@@ -270,7 +270,7 @@ class CifarUnpickler(pickle.Unpickler):
 
 def read_cifar_batch(path:Path) -> tuple[torch.Tensor, torch.Tensor]:
     "uint8 images [N, 3, 32, 32] and labels of one CIFAR batch file, read with `CifarUnpickler`."
-    if not path.exists(): raise DataFileError(f'{path} is missing: the CIFAR-10 copy in {path.parent} is incomplete. {_redownload(path, CIFAR_HINT)}')
+    if not path.exists(): raise DataFileError(f'{path} is missing: the CIFAR-10 copy in {path.parent} is incomplete. {_redownload(path, CIFAR_HINT, missing=True)}')
     try:
         with open(path, 'rb') as f: b = CifarUnpickler(f, encoding='bytes').load()
     except pickle.UnpicklingError as e:
