@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install data run test export clean baselines
+.PHONY: install data run experiment test export clean baselines
 
 install: data
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,10 +18,13 @@ data:
 	else echo "apt-get unavailable: Fashion-MNIST will be downloaded by torchvision on first use"; fi
 
 # The main job on the embedded default: H-PD + DM on Fashion-MNIST at IPC=1 with this project's generator (CPU profile).
-RUN := runs/experiments/fashion_mnist/hpd_dm_ipc1_cam_distance
+# hpd-run checks the parameters and writes the executed notebook into the run's own directory (printed first).
 run:
-	mkdir -p $(RUN)
-	$(VENV)/bin/papermill nbs/run_experiment.ipynb $(RUN)/run_experiment.ipynb -k python3 -p dataset fashion_mnist
+	$(VENV)/bin/hpd-run
+
+# Any experiment: make experiment ARGS='-p dataset imwoof -p matcher dsa'
+experiment:
+	$(VENV)/bin/hpd-run $(ARGS)
 
 baselines:
 	$(VENV)/bin/papermill nbs/run_baselines.ipynb runs/baselines/fashion_mnist_dc/run_baselines.ipynb -k python3 -p dataset fashion_mnist

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import hashlib, json, math, warnings
+import hashlib, json, math, os, socket, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -19,10 +19,10 @@ from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 
 # %% auto #0
 __all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
-           'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator', 'glad_space_for',
-           'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError',
-           'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage',
-           'final_pick', 'evaluate_run', 'resolve_lr_mode', 'distill']
+           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator',
+           'glad_space_for', 'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images',
+           'CalibrationError', 'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick',
+           'stage_rates', 'run_stage', 'final_pick', 'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -186,6 +186,7 @@ class DivergedError(RuntimeError): pass
 
 DIVERGED_WIDTHS = 100. # images farther than this many data-range widths outside the range: the run diverged (stop)
 OUT_OF_RANGE_WARN = 0.25 # a selected candidate with more than this fraction of pixels outside the data range: warn
+RANGE_SLACK = 0.05 # a pixel counts as outside when it is more than this fraction of the range's width outside (generators overshoot black backgrounds slightly)
 
 def data_range(data) -> tuple[torch.Tensor, torch.Tensor]:
     "Per-channel range of the data in its normalized units (pixels in [0, 1] before normalization), shaped [1, C, 1, 1]."
@@ -193,10 +194,10 @@ def data_range(data) -> tuple[torch.Tensor, torch.Tensor]:
     return (0 - mean) / std, (1 - mean) / std
 
 def image_stats(x:torch.Tensor, lo:torch.Tensor, hi:torch.Tensor) -> dict:
-    "Fraction of pixels outside the data range, and how far the farthest lies outside (in data-range widths)."
+    "Fraction of pixels more than `RANGE_SLACK` outside the data range, and how far the farthest lies outside (in data-range widths)."
     lo, hi = lo.to(x.device), hi.to(x.device)
-    out = ((x < lo) | (x > hi)).float().mean().item()
     excess = torch.maximum(lo - x, x - hi).clamp(min=0) / (hi - lo)
+    out = (excess > RANGE_SLACK).float().mean().item()
     return dict(out_of_range=out, max_excess=excess.max().item() if torch.isfinite(x).all() else float('inf'))
 
 def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
@@ -361,6 +362,32 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
     return ev
 
 
+# %% ../nbs/11_distill.ipynb #6580d6e5
+@contextlib.contextmanager
+def run_lock(out:Path):
+    "Hold `out/.lock` (PID and host) while a run writes into `out`; a second writer is refused, a lock left by a killed process is taken over."
+    lock, me = Path(out)/'.lock', f'{os.getpid()}@{socket.gethostname()}'
+    for _ in range(2):
+        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
+        except FileExistsError:
+            owner = lock.read_text().strip() if lock.exists() else ''
+            pid, _, host = owner.partition('@')
+            alive = host != socket.gethostname() or (pid.isdigit() and _pid_alive(int(pid)))
+            if alive: raise RuntimeError(f'{out} is being written by another run (process {owner}). Wait for it to finish, or choose another '
+                                         f'run directory; if no such process exists, delete {lock}.')
+            lock.unlink(missing_ok=True)  # left by a process that no longer exists
+    os.write(fd, me.encode()); os.close(fd)
+    try: yield lock
+    finally:
+        if lock.exists() and lock.read_text().strip() == me: lock.unlink()
+
+def _pid_alive(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+
 # %% ../nbs/11_distill.ipynb #91032ad7
 PUBLISHED_RATES = ('StyleGANXL',) # generator classes with published latent learning rates (SPEC §2.3): lr_mode='auto' uses them
 
@@ -399,75 +426,79 @@ def distill(data, # `HPDData`
     bounds = data_range(data)
     seed_everything(cfg.seed)
 
+    counts = torch.bincount(data.train.y, minlength=data.num_classes)
+    if cfg.ipc > counts.min().item():
+        raise ValueError(f'IPC {cfg.ipc} is more than the smallest class of {data.name} holds ({counts.min().item()} training images): a distilled set cannot be larger than its data.')
     out.mkdir(parents=True, exist_ok=True)
-    if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
-        raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
-    gen = _check_generator(out, G)
-    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
-                   init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
-    rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode), device)
-    if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+    with run_lock(out):  # one writer per run directory
+        if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
+            raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
+        gen = _check_generator(out, G)
+        save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
+                       init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
+        rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode), device)
+        if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
 
-    if (out/'state.pt').exists():
-        saved = load_tensors(out/'state.pt', device)
-        state, init_state, labels, done = saved['state'], saved['init'], saved['labels'], int(saved['done'])
-        matcher.load_state_dict(saved['matcher'])
-        # history.json is written before state.pt: drop what a stage interrupted in between left there
-        history = [h for h in load_json(out/'history.json') if h['stage'] < done]
-    else:
-        with rec.phase('init'):
-            if cfg.method == 'pixel':
-                x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
-            else:
-                ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
-        state, history, done = None, [], 0
-        save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
+        if (out/'state.pt').exists():
+            saved = load_tensors(out/'state.pt', device)
+            state, init_state, labels, done = saved['state'], saved['init'], saved['labels'], int(saved['done'])
+            matcher.load_state_dict(saved['matcher'])
+            # history.json is written before state.pt: drop what a stage interrupted in between left there
+            history = [h for h in load_json(out/'history.json') if h['stage'] < done]
+        else:
+            with rec.phase('init'):
+                if cfg.method == 'pixel':
+                    x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
+                else:
+                    ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
+            state, history, done = None, [], 0
+            save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
 
-    for i in range(done, len(stages)):
-        if stop_after is not None and i >= stop_after: return dict(stopped_after=i)
-        sp = stages[i]['space']
-        if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
-            with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=H.to_space(init_state['ws'], sp))
-        with rec.phase(f'stage_{i}'):
-            try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds)
-            except NonFiniteLoss as e:
-                if e.last_finite is not None:
-                    with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
-                raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage: '
-                                    f'{"last_finite.pt" if e.last_finite is not None else "none (it failed before the first snapshot)"}. '
-                                    'To try other rates, run into a new directory (another run_name).') from None
-        with torch.no_grad():
-            x_best = render(H, best, sp)
-            save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
-                              latents={k: v.cpu() for k, v in best.items() if v is not None}), out/f'stage_{i}.pt')
-            sel = next(h for h in hist if h['selected'])
-            if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
-                warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
-            if i + 1 < len(stages) and not stages[i + 1]['restart']:  # advance the selected latents to the next space
-                f = H.advance(best['ws'], best.get('f'), sp)
-                best = dict(ws=best['ws'], f=f.clamp(-cfg.clip_features, cfg.clip_features) if cfg.clip_features else f)
-        state, history = best, history + hist
-        save_json(history, out/'history.json')
-        save_tensors(dict(state=state, init=init_state, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
+        for i in range(done, len(stages)):
+            if stop_after is not None and i >= stop_after: return dict(stopped_after=i)
+            sp = stages[i]['space']
+            if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
+                with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=H.to_space(init_state['ws'], sp))
+            with rec.phase(f'stage_{i}'):
+                try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds)
+                except NonFiniteLoss as e:
+                    if e.last_finite is not None:
+                        with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
+                    raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage: '
+                                        f'{"last_finite.pt" if e.last_finite is not None else "none (it failed before the first snapshot)"}. '
+                                        'To try other rates, run into a new directory (another run_name).') from None
+            with torch.no_grad():
+                x_best = render(H, best, sp)
+                save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
+                                  latents={k: v.cpu() for k, v in best.items() if v is not None}), out/f'stage_{i}.pt')
+                sel = next(h for h in hist if h['selected'])
+                if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
+                    warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
+                if i + 1 < len(stages) and not stages[i + 1]['restart']:  # advance the selected latents to the next space
+                    f = H.advance(best['ws'], best.get('f'), sp)
+                    best = dict(ws=best['ws'], f=f.clamp(-cfg.clip_features, cfg.clip_features) if cfg.clip_features else f)
+            state, history = best, history + hist
+            save_json(history, out/'history.json')
+            save_tensors(dict(state=state, init=init_state, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
 
-    stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
-    selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-    with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
-    win = stage_data[fp['stage']]
-    fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
-    save_json(fp, out/'final_pick.json')
-    x = win['images'].to(device)
-    save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=win['latents'], space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
-    result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
-                  final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
-                  rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
-                  eval_hints=matcher.eval_hints())
-    if evaluate is not None:
-        kw = dict(evaluate); hints = matcher.eval_hints() if kw.pop('use_eval_hints', False) else {}
-        ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, **kw)
-        result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
-                              cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
-        if 'warning' in ev: result['warnings'] = [ev['warning']]
-    rec.log(**result)
-    return dict(result, images=x, labels=labels)
+        stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
+        selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
+        with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
+        win = stage_data[fp['stage']]
+        fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
+        save_json(fp, out/'final_pick.json')
+        x = win['images'].to(device)
+        save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=win['latents'], space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
+        result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
+                      final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
+                      rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
+                      eval_hints=matcher.eval_hints())
+        if evaluate is not None:
+            kw = dict(evaluate); hints = matcher.eval_hints() if kw.pop('use_eval_hints', False) else {}
+            ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, **kw)
+            result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
+                                  cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
+            if 'warning' in ev: result['warnings'] = [ev['warning']]
+        rec.log(**result)
+        return dict(result, images=x, labels=labels)
 

@@ -46,13 +46,15 @@ def averaged_noise_init(G:SynthesisLayers, # the generator (its `mapping` is G_0
     groups = ipc if symmetry == 'disjoint' else 1 # independent averages per class
     out = []
     for c in labels.unique_consecutive().tolist():
-        zs = torch.randn(groups * M, G.z_dim, generator=g).to(device)
-        if average == 'z':
-            zbar = zs.view(groups, M, -1).mean(1)
-            avg = G.mapping(zbar, torch.full((groups,), c, device=device))
-        else:
-            ws = torch.cat([G.mapping(zs[i:i + chunk], torch.full((len(zs[i:i + chunk]),), c, device=device)) for i in range(0, len(zs), chunk)])
-            avg = ws.view(groups, M, *ws.shape[1:]).mean(1)
+        # a running sum over chunks of noises: memory stays O(chunk), whatever IPC × M (the draws equal one big draw)
+        n, acc = groups * M, None
+        for i in range(0, n, chunk):
+            z = torch.randn(min(chunk, n - i), G.z_dim, generator=g).to(device)
+            v = z if average == 'z' else G.mapping(z, torch.full((len(z),), c, device=device))
+            if acc is None: acc = torch.zeros(groups, *v.shape[1:], device=device, dtype=v.dtype)
+            acc.index_add_(0, torch.arange(i, i + len(z), device=device) // M, v)
+        avg = acc / M
+        if average == 'z': avg = G.mapping(avg, torch.full((groups,), c, device=device))
         if symmetry == 'disjoint': w = avg
         elif symmetry == 'none': w = avg.expand(ipc, -1, -1)
         else:

@@ -1,0 +1,34 @@
+"""`hpd-run`, the command a user types, run under a pseudo-terminal (papermill refuses to print a notebook to a terminal, which is
+why the command must give it an output path inside the run's directory)."""
+import os, pty, sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+def run_in_pty(cmd:list, env:dict, timeout:int=900) -> tuple[int, str]:
+    "Run `cmd` with a pseudo-terminal as its stdin/stdout/stderr; return (exit status, output)."
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(cmd[0], cmd, env)
+    out = b''
+    while True:
+        try: chunk = os.read(fd, 4096)
+        except OSError: break  # EIO: the child closed the terminal
+        if not chunk: break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors='replace')
+
+def test_hpd_run_in_a_terminal(tmp_path):
+    env = dict(os.environ, HPD_TEST='1', HPD_RUNS=str(tmp_path), OMP_NUM_THREADS='1')
+    rc, out = run_in_pty([str(BIN/'hpd-run'), '-p', 'seed', '3'], env)
+    assert rc == 0, out[-4000:]
+    nbs = list(tmp_path.glob('experiments/*/*/run_experiment.ipynb'))
+    assert len(nbs) == 1 and (nbs[0].parent/'eval.json').exists() and (nbs[0].parent/'stages.png').exists(), (nbs, out[-2000:])
+    assert f'run directory: {nbs[0].parent}' in out
+
+def test_hpd_run_refuses_bad_parameters(tmp_path):
+    env = dict(os.environ, HPD_RUNS=str(tmp_path))
+    rc, out = run_in_pty([str(BIN/'hpd-run'), '-p', 'matcher', 'nosuch', '-p', 'ipc', 'ten'], env)
+    assert rc != 0 and "matcher='nosuch'" in out and "ipc='ten'" in out, out
+    assert not any(tmp_path.iterdir())  # nothing created
