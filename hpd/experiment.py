@@ -17,8 +17,8 @@ from .distill import DistillConfig, run_name_for, METHODS
 
 
 # %% auto #0
-__all__ = ['PROFILES', 'GRIDS', 'ExperimentParams', 'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
-           'run_grid']
+__all__ = ['PROFILES', 'GRIDS', 'COMPARISON_COLUMNS', 'ExperimentParams', 'parse_args', 'hpd_run', 'grid_entries', 'run_status',
+           'grid_status', 'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #264aff47
 PROFILES = {
@@ -168,7 +168,7 @@ _CHEAP = dict(batch_real=64, eval_models=['ConvNet'], **_CPU_EVAL) # ablations: 
 
 GRIDS = {
     # τ for DM, H-PD at IPC 1 (nbs/11_distill.ipynb shows the result)
-    'tau_dm': [dict(tau=t, **_CHEAP) for t in (0.03, 0.1, 0.3, 1.0)],
+    'tau_dm': [dict(tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_dm_ipc1_b64_tau{t}', **_CHEAP) for t in (0.03, 0.1, 0.3, 1.0)],
     # the method comparison on the embedded default: Pixel, GLaD (matcher's space, and the best space), H-PD; DM, IPC 1
     'fmnist_dm_ipc1': [dict(method='pixel', **_CPU_EVAL), dict(method='glad', **_CPU_EVAL), dict(method='glad', glad_space='best', **_CPU_EVAL),
                        dict(method='hpd', **_CPU_EVAL)],
@@ -216,4 +216,33 @@ def run_grid(grid, dry_run:bool=False, progress:bool=True) -> list[dict]:
         with open(d/'papermill.log', 'w') as log:
             subprocess.run([str(Path(sys.executable).parent/'hpd-run'), *args], stdout=log, stderr=subprocess.STDOUT)
     return grid_status(grid)
+
+
+# %% ../nbs/12_experiment.ipynb #e48040b1
+COMPARISON_COLUMNS = ['dataset', 'ipc', 'matcher', 'method', 'glad_space', 'lr_mode', 'final_pick', 'criterion', 'steps_per_space',
+                      'convnet_mean', 'convnet_std', 'K', 'cross_arch_mean', 'cross_arch_K', 'run']
+
+def comparison_rows(grids, # grid names (or lists of overrides)
+                    root:str|Path|None=None) -> list[dict]: # the runs folder (default: runs_root())
+    "One row per finished run of `grids`, in grid order."
+    root, rows = Path(root) if root else runs_root(), []
+    for g in grids:
+        for p in grid_entries(g):
+            d = root/p.name()
+            if not (d/'eval.json').exists(): continue
+            ev, cf, fp = json.loads((d/'eval.json').read_text()), json.loads((d/'config.json').read_text()), json.loads((d/'final_pick.json').read_text())
+            rec = json.loads((d/'record.json').read_text()) if (d/'record.json').exists() else {}
+            gen = json.loads((d/'generator.json').read_text())['weights_sha256'][:8] if (d/'generator.json').exists() else ''
+            c, spaces = cf['config'], [s['space'] for s in cf['stages']]
+            rows.append(dict(dataset=canonical_name(p.dataset), ipc=c['ipc'], matcher=c['matcher'], method=c['method'],
+                             glad_space=(('best' if c['glad_space'] == 'best' else spaces[0]) if c['method'] == 'glad' else ''),
+                             lr_mode=cf.get('lr_mode', '') if c['method'] != 'pixel' else 'fixed (pixels)', final_pick=fp['final_pick'],
+                             criterion=c['criterion'], steps_per_space=c['steps_per_space'] if c['method'] == 'hpd' else '',
+                             convnet_mean=ev['mean'], convnet_std=ev['std'], K=len(ev['accs']), cross_arch_mean=ev.get('cross_arch_mean'),
+                             cross_arch_K=ev.get('cross_arch_K'), run=f'runs/{p.name()}', grid=g if isinstance(g, str) else '',
+                             total_steps=sum(s['steps'] for s in cf['stages']), tau=c.get('tau'), withdrawal=c.get('withdrawal'),
+                             final_space=fp['space'], batch_real=c['matcher_kwargs'].get('batch_real'), epochs=ev['config']['epochs'],
+                             per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
+                             commit=(rec.get('git') or {}).get('commit', '')[:7], generator=gen))
+    return rows
 

@@ -32,3 +32,14 @@ def test_hpd_run_refuses_bad_parameters(tmp_path):
     rc, out = run_in_pty([str(BIN/'hpd-run'), '-p', 'matcher', 'nosuch', '-p', 'ipc', 'ten'], env)
     assert rc != 0 and "matcher='nosuch'" in out and "ipc='ten'" in out, out
     assert not any(tmp_path.iterdir())  # nothing created
+
+def test_papermill_sees_every_parameter():
+    "papermill reads a `parameters` cell line by line: every assignment must be one line of its own, or it is invisible to --help-notebook."
+    import ast, json, papermill
+    root = Path(__file__).resolve().parent.parent
+    for nb in sorted((root/'nbs').glob('*.ipynb')):
+        cells = [c for c in json.loads(nb.read_text())['cells'] if 'parameters' in c['metadata'].get('tags', [])]
+        if not cells: continue
+        names = [t.id for node in ast.parse(''.join(cells[0]['source'])).body for t in getattr(node, 'targets', [])]
+        seen = papermill.inspect_notebook(str(nb))
+        assert sorted(seen) == sorted(names), f'{nb.name}: papermill sees {sorted(seen)}, the cell assigns {sorted(names)}'
