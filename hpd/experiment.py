@@ -173,10 +173,10 @@ GRIDS = {
     'fmnist_dm_ipc1': [dict(method='pixel', **_CPU_EVAL), dict(method='glad', **_CPU_EVAL), dict(method='glad', glad_space='best', **_CPU_EVAL),
                        dict(method='hpd', **_CPU_EVAL)],
     # ablations of the loop (DM, IPC 1, 64 real images per class, backbone only)
-    'ablation_dm_ipc1': [dict(withdrawal=False, **_CHEAP), dict(lr_mode='paper', **_CHEAP), dict(lr_mode='paper', lr_f=0.1, **_CHEAP),
-                         dict(final_pick='val_accuracy', **_CHEAP), dict(withdrawal=False, final_pick='cam_distance', **_CHEAP),
-                         dict(criterion='loss', **_CHEAP), dict(criterion='last', **_CHEAP), dict(record_val_accuracy=True, **_CHEAP),
-                         dict(method='pixel', **_CHEAP), dict(method='glad', **_CHEAP)],
+    'ablation_dm_ipc1': [dict(method='pixel', **_CHEAP), dict(method='glad', **_CHEAP), dict(withdrawal=False, **_CHEAP),
+                         dict(lr_mode='paper', **_CHEAP), dict(final_pick='val_accuracy', **_CHEAP), dict(criterion='loss', **_CHEAP),
+                         dict(criterion='last', **_CHEAP), dict(record_val_accuracy=True, **_CHEAP), dict(lr_mode='paper', lr_f=0.1, **_CHEAP),
+                         dict(withdrawal=False, final_pick='cam_distance', **_CHEAP), dict(method='glad', glad_space='best', **_CHEAP)],
     'fmnist_dsa_ipc1': [dict(method=m, matcher='dsa', **_CPU_EVAL) for m in ('pixel', 'glad', 'hpd')],
 }
 
