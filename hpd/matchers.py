@@ -4,6 +4,7 @@
 
 # %% ../nbs/05_matchers.ipynb #7db17d6a
 from __future__ import annotations
+import copy
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -188,7 +189,14 @@ class MTT(Matcher):
 
     @property
     def config(self): return dict(super().config, n_experts=len(self.experts), expert_epochs_stored=self.experts.epochs)
-    def eval_hints(self): return dict(lr=float(self.syn_lr.detach()))
+    def eval_hints(self): return dict(lr=float(self.learned_lr()))
+    def learned_lr(self) -> torch.Tensor:
+        "α with its pending step applied, computed on copies of α and its optimizer: reading it changes nothing."
+        if self.syn_lr.grad is None: return self.syn_lr.detach().clone()
+        a = self.syn_lr.detach().clone().requires_grad_(True); a.grad = self.syn_lr.grad.detach().clone()
+        opt = torch.optim.SGD([a], lr=self.cfg['lr_lr'], momentum=0.5); opt.load_state_dict(copy.deepcopy(self.lr_opt.state_dict()))
+        opt.step()
+        return a.detach()
     def _f(self, theta, x): return functional_call(self.net, unflatten_params(theta, self.spec), (x,))
     def _apply_lr_step(self):
         if self.syn_lr.grad is not None:
@@ -251,12 +259,15 @@ class MTT(Matcher):
         return gx, galpha, L
 
     def state_dict(self):
-        self._apply_lr_step()
-        return dict(super().state_dict(), syn_lr=self.syn_lr.detach().clone(), lr_opt=self.lr_opt.state_dict())
+        "α, its optimizer's state and α's pending gradient (the next `loss` applies it, after a resume too); nothing is stepped."
+        sd = dict(super().state_dict(), syn_lr=self.syn_lr.detach().clone(), lr_opt=copy.deepcopy(self.lr_opt.state_dict()))
+        if self.syn_lr.grad is not None: sd['syn_lr_grad'] = self.syn_lr.grad.detach().clone()
+        return sd
     def load_state_dict(self, sd):
         super().load_state_dict(sd)
         with torch.no_grad(): self.syn_lr.copy_(sd['syn_lr'])
         self.lr_opt.load_state_dict(sd['lr_opt'])
+        self.syn_lr.grad = sd['syn_lr_grad'].to(self.syn_lr).clone() if 'syn_lr_grad' in sd else None  # older states: step already taken
 
 # %% ../nbs/05_matchers.ipynb #6a0d39d6
 class SRe2L(Matcher):
@@ -271,8 +282,6 @@ class SRe2L(Matcher):
         if not self.bns: raise ValueError('The SRe2L teacher has no BatchNorm layers; its running statistics are what SRe2L matches.')
         self.teacher = t.to(self.device).eval()
         for p in t.parameters(): p.requires_grad_(False)
-        self._stats = []
-        for m in self.bns: m.register_forward_hook(lambda m, i, o: self._stats.append((m, i[0])))
 
     @property
     def config(self): return dict(super().config, teacher=type(self.cfg['teacher']).__name__)
@@ -283,15 +292,21 @@ class SRe2L(Matcher):
             dx, dy = (torch.randint(-self.cfg['jitter'], self.cfg['jitter'] + 1, (2,), generator=self.g)).tolist()
             x = torch.roll(x, (dx, dy), (2, 3))
         if self.cfg['flip'] and torch.rand(1, generator=self.g) < 0.5: x = x.flip(3)
-        self._stats = []
-        ce = F.cross_entropy(self.teacher(x), y_syn.to(self.device))
+        ce, stats = self._teacher_with_bn_inputs(x, y_syn)
         bn = 0.
-        for k, (m, inp) in enumerate(self._stats):
+        for k, (m, inp) in enumerate(stats):
             mean, var = inp.mean([0, 2, 3]), inp.permute(1, 0, 2, 3).reshape(inp.shape[1], -1).var(1, unbiased=False)
             w = self.cfg['first_bn_multiplier'] if k == 0 else 1.
             bn = bn + w * ((mean - m.running_mean).norm(2) + (var - m.running_var).norm(2))
-        self._stats = []
         return ce + self.cfg['r_bn'] * bn
+    def _teacher_with_bn_inputs(self, x, y):
+        "The teacher's cross-entropy and the input of each BatchNorm layer, caught by hooks that live only for this forward pass."
+        stats = []
+        hooks = [m.register_forward_hook(lambda m, i, o: stats.append((m, i[0]))) for m in self.bns]
+        try: ce = F.cross_entropy(self.teacher(x), y.to(self.device))
+        finally:
+            for h in hooks: h.remove()
+        return ce, stats
 
 def sre2l_relabel(teacher:nn.Module, x_syn:torch.Tensor, temperature:float=1.0) -> dict:
     "SRe2L's relabel step: the teacher's soft labels for the synthetic images (marked as soft labels)."
