@@ -18,9 +18,8 @@ from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
-           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator',
-           'glad_space_for', 'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images',
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'PUBLISHED_RATES', 'DistillConfig',
+           'run_name_for', 'DataAdapter', 'experiment_generator', 'glad_space_for', 'plan_stages', 'render',
            'CalibrationError', 'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick',
            'stage_rates', 'run_stage', 'final_pick', 'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
 
@@ -205,8 +204,8 @@ def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
     s = image_stats(x, lo, hi)
     if not s['max_excess'] <= DIVERGED_WIDTHS:
         raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
-                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The learning rates are too high: lower lr_w/lr_f/lr_pixel '
-                            "(or use lr_mode='calibrated'); what earlier stages finished is on disk.")
+                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (lr_mode='calibrated') '
+                            "or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.")
     return s
 
 
@@ -418,6 +417,8 @@ def distill(data, # `HPDData`
     H = Hierarchy(G.to(device).eval().requires_grad_(False), cfg.layers_per_space) if G is not None else None
     cfg.check(H.num_spaces if H is not None else None, has_val=len(getattr(data, 'val', None) or []) > 0)
     lr_mode = resolve_lr_mode(cfg, G)
+    if lr_mode == 'calibrated' and (cfg.lr_w or cfg.lr_f):
+        raise ValueError(f"lr_w/lr_f would be ignored: rates are calibrated per space for {type(getattr(G, 'G', G)).__name__} (lr_mode={cfg.lr_mode!r}); pass lr_mode='paper' to fix them.")
     matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
     crit = criteria or {}
     names = [cfg.criterion, *cfg.record_criteria] + (['cam_distance'] if cfg.final_pick == 'cam_distance' else [])

@@ -130,7 +130,7 @@ def _value(s:str):
     return s
 
 def parse_args(argv:list[str]) -> tuple[dict, list[str], bool]:
-    "`-p name value`, `-y yaml` and `--dry-run` → (parameters, the papermill arguments that pass them, dry run?)."
+    "`-p name value`, `-y yaml` and `--dry-run` → (parameters, the arguments as given, dry run?)."
     import yaml
     params, passed, dry, i = {}, [], False, 0
     while i < len(argv):
@@ -155,7 +155,9 @@ def hpd_run(argv:list[str]|None=None) -> int:
     nb = (repo_root() or Path('.'))/'nbs'/'run_experiment.ipynb'
     if not nb.exists(): raise SystemExit(f'hpd-run: {nb} not found; run hpd-run from a checkout of the hpd repository (pip install -e .).')
     out = runs_root()/p.name()
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output', *passed, '-p', 'run_name', p.name()]
+    # the parsed values go to papermill as one YAML (JSON) mapping, so lists and dicts arrive as lists and dicts
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output',
+           '-y', json.dumps(dict(params, run_name=p.name()))]
     print(f'run directory: {out}\n' + ' '.join(cmd[2:]), flush=True)
     if dry: return 0
     out.mkdir(parents=True, exist_ok=True)
