@@ -18,8 +18,9 @@ from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'PUBLISHED_RATES', 'DistillConfig',
-           'run_name_for', 'DataAdapter', 'experiment_generator', 'glad_space_for', 'plan_stages', 'render',
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
+           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator',
+           'glad_space_for', 'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images',
            'CalibrationError', 'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick',
            'stage_rates', 'run_stage', 'final_pick', 'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
 
@@ -204,7 +205,7 @@ def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
     s = image_stats(x, lo, hi)
     if not s['max_excess'] <= DIVERGED_WIDTHS:
         raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
-                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (lr_mode='calibrated') '
+                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (calibrated rates) '
                             "or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.")
     return s
 
