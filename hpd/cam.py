@@ -7,24 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import torch
+import torchvision
 from torch import nn
 import torch.nn.functional as F
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from .core import torch_rng
-from .networks import get_network
-from .generators import assets_dir, check_state_dict
+from .data import IMAGENET_SUBSETS
+from .networks import get_network, load_network
+from .assets import CLASSIFIERS
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'CLASSIFIER_ALIASES', 'CRITERIA', 'load_classifier', 'resolve_layer', 'CamDistance', 'FeatureDistance',
-           'make_criterion']
+__all__ = ['CRITERIA', 'load_classifier', 'resolve_layer', 'CamDistance', 'FeatureDistance', 'make_criterion']
 
 # %% ../nbs/09_cam_distance.ipynb #f7a44294
-CLASSIFIERS = {'fashion_mnist': 'fmnist_resnet18.pt'} # registered name → file in hpd/assets
-CLASSIFIER_ALIASES = {'fmnist': 'fashion_mnist', 'fashion-mnist': 'fashion_mnist'}
-
 def _imagenet_resnet18():
-    import torchvision
     try: return torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
     except Exception as e:
         hub = Path(torch.hub.get_dir())/'checkpoints'
@@ -35,25 +32,13 @@ def _imagenet_resnet18():
 def load_classifier(name_or_path:str|Path, # 'fashion_mnist', an ImageNet subset key / 'imagenet', or a checkpoint path
                     device='cpu') -> tuple[nn.Module, dict]: # (frozen eval-mode network, info: target_layer, class_map, source)
     "The pretrained proxy classifier for the CAM distance."
-    from hpd.core import safe_torch_load, CheckpointError
-    from hpd.data import IMAGENET_SUBSETS
-    key = CLASSIFIER_ALIASES.get(str(name_or_path).lower(), str(name_or_path).lower())
+    key = str(name_or_path).lower()
     if key in IMAGENET_SUBSETS or key in ('imagenet', 'imagenet1k'):
         net = _imagenet_resnet18()
         info = dict(source='torchvision resnet18 IMAGENET1K_V1', target_layer='layer4', class_map=IMAGENET_SUBSETS.get(key))
         return net.eval().requires_grad_(False).to(device), info
-    path = assets_dir()/CLASSIFIERS[key] if key in CLASSIFIERS else Path(name_or_path)
-    if not path.exists():
-        raise FileNotFoundError(f'No classifier checkpoint at {path}. Registered: {", ".join(CLASSIFIERS)} (files in {assets_dir()}), '
-                                'ImageNet subset keys (torchvision weights), or a path written by train_classifier.ipynb.')
-    ck = safe_torch_load(path, 'classifier checkpoint')  # truncated, non-checkpoint or code-holding files: CheckpointError naming the file
-    if not isinstance(ck, dict) or not {'config', 'state_dict'} <= set(ck):
-        raise CheckpointError(f'{path} is not a classifier checkpoint (expected a dict with config and state_dict).')
-    cfg = ck['config']
-    net = get_network(cfg['arch'], cfg['channels'], cfg['num_classes'], cfg['im_size'], width=cfg['width'])
-    check_state_dict(net, ck['state_dict'], f'classifier checkpoint {path}')
-    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['state_dict'].items()})
-    return net.eval().requires_grad_(False).to(device), dict(source=str(path), target_layer='layer4', class_map=None, config=cfg)
+    net, info = load_network(name_or_path, device, otherwise='ImageNet subset keys (torchvision weights), or a path written by train_classifier.ipynb')
+    return net, dict(info, target_layer='layer4', class_map=None)
 
 # %% ../nbs/09_cam_distance.ipynb #05a5c247
 class _GradCAMAtA(GradCAM):

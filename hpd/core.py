@@ -5,9 +5,11 @@
 # %% ../nbs/00_core.ipynb #bed79604
 from __future__ import annotations
 import os, re, sys, io, json, time, errno, random, socket, ctypes, pickle, secrets, zipfile, platform, subprocess, tempfile, contextlib, datetime
+import importlib.metadata
 from pathlib import Path
 import numpy as np
 import torch
+import hpd
 
 # %% auto #0
 __all__ = ['get_device', 'use_batched', 'bf16_autocast', 'seed_everything', 'torch_rng', 'tune_malloc', 'allocator_info',
@@ -170,7 +172,6 @@ def load_tensors(path:str|Path, device='cpu'):
 # %% ../nbs/00_core.ipynb #037ce44c
 def repo_root() -> Path|None:
     "The checkout this package was installed from (editable installs), if any."
-    import hpd
     p = Path(hpd.__file__).resolve().parent.parent
     return p if (p/'settings.ini').exists() else None
 
@@ -203,11 +204,10 @@ def git_info(path:str|Path|None=None, # the checkout (default: the package's rep
     except (OSError, subprocess.SubprocessError): return {'commit': None}
 
 def package_versions() -> dict:
-    import importlib.metadata as md
     out = {'python': platform.python_version()}
     for p in ['hpd', 'torch', 'torchvision', 'numpy', 'grad-cam']:
-        try: out[p] = md.version(p)
-        except md.PackageNotFoundError: pass
+        try: out[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError: pass
     return out
 
 def device_info(device=None) -> dict:

@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision
+from PIL import Image
+from sklearn.datasets import load_digits
 from .core import torch_rng
+from .assets import checkpoint_path
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10_CLASSES', 'CIFAR_HINT', 'CIFAR_GLOBALS',
@@ -18,7 +22,8 @@ __all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10
            'ALIASES', 'DATASETS', 'Split', 'HPDData', 'stratified_holdout', 'DatasetNotFound', 'DataFileError',
            'data_roots', 'find_in', 'read_idx', 'load_fashion_mnist_arrays', 'load_fashion_mnist', 'load_digits_data',
            'CifarUnpickler', 'read_cifar_batch', 'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids',
-           'load_imagenet_subset', 'load_imagenet1k', 'load_tinyimagenet', 'canonical_name', 'load_dataset']
+           'load_imagenet_subset', 'load_imagenet1k', 'load_tinyimagenet', 'canonical_name', 'load_dataset',
+           'synthetic_labels', 'real_init']
 
 # %% ../nbs/01_data.ipynb #ac3478d6
 class Split:
@@ -186,7 +191,6 @@ def load_fashion_mnist_arrays(root=None, download:bool=True) -> tuple[dict, Path
         if not download: raise
         dest = Path(root).expanduser() if root else CACHE/'data'
         try:
-            import torchvision
             torchvision.datasets.FashionMNIST(dest, train=True, download=True)
             torchvision.datasets.FashionMNIST(dest, train=False, download=True)
         except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download into {dest} failed too: {dl}') from None
@@ -228,7 +232,6 @@ def load_fashion_mnist(root=None, im_size:int=32, val_per_class:int=500, seed:in
 # %% ../nbs/01_data.ipynb #d435a6cd
 def load_digits_data(im_size:int=32, val_per_class:int=20, test_per_class:int=30, seed:int=0, **_) -> HPDData:
     "scikit-learn's digits as a tiny 10-class dataset."
-    from sklearn.datasets import load_digits
     d = load_digits()
     x = torch.from_numpy((d.images * (255 / 16)).round().astype(np.uint8))[:, None]
     x, y = _resize_u8(x, im_size), torch.from_numpy(d.target).long()
@@ -292,7 +295,7 @@ def load_cifar10(root=None, im_size:int=32, val_per_class:int=500, seed:int=0, d
         if not download: raise
         dest = Path(root).expanduser() if root else CACHE/'data'
         try:
-            import torchvision; torchvision.datasets.CIFAR10(dest, download=True)
+            torchvision.datasets.CIFAR10(dest, download=True)
         except Exception as dl: raise DatasetNotFound(f'{e}\nThe torchvision download into {dest} failed too: {dl}') from None
         d = dest/'cifar-10-batches-py'
     parts = [read_cifar_batch(d/f'data_batch_{i}') for i in range(1, 6)]
@@ -323,7 +326,6 @@ IMAGENET_HINT = ('Expected an ImageNet-1K tree with train/<wnid>/ and val/<wnid>
 
 def load_image(path, size:int) -> torch.Tensor:
     "An RGB image file → uint8 [3, size, size] (shorter side resized to `size`, then center crop); a damaged file raises `DataFileError`."
-    from PIL import Image
     try:
         with Image.open(path) as im:
             im = im.convert('RGB'); w, h = im.size; s = size / min(w, h)
@@ -348,7 +350,6 @@ def imagenet_wnids(root:Path) -> list[str]:
 
 def _generator_note(name:str='imagenet128') -> str:
     "Where the StyleGAN-XL checkpoint that H-PD/GLaD need for ImageNet subsets is, or where to get it."
-    from hpd.stylegan_xl import checkpoint_path
     try: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl: found at {checkpoint_path(name)}.'
     except FileNotFoundError as e: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl, which is missing too: {e}'
 
@@ -422,3 +423,22 @@ def load_dataset(name:str, # e.g. 'fashion_mnist', 'digits', 'cifar10', 'imagewo
                  **kwargs) -> HPDData: # im_size, val_per_class, seed, download
     "Load a dataset by name."
     return _LOADERS[canonical_name(name)](root=root, **kwargs)
+
+# %% ../nbs/01_data.ipynb #f4717a11
+def synthetic_labels(num_classes:int, # classes in the synthetic set
+                     ipc:int, # images per class
+                     classes:list|None=None) -> torch.Tensor: # restrict to these class indices (default: all)
+    "Class-major labels `[c0]*ipc + [c1]*ipc + …`."
+    if ipc < 1: raise ValueError(f'ipc must be ≥ 1, got {ipc}.')
+    classes = list(range(num_classes)) if classes is None else [int(c) for c in classes]
+    bad = [c for c in classes if not 0 <= c < num_classes]
+    if bad: raise IndexError(f'Unknown class index {bad} (valid: 0…{num_classes - 1}).')
+    return torch.tensor(classes).repeat_interleave(ipc)
+
+def real_init(data:HPDData, # the real data
+              ipc:int, classes:list|None=None, seed:int=0, split:str='train', device='cpu') -> tuple[torch.Tensor, torch.Tensor, dict]:
+    "Random real images per class (normalized): the pixel baseline's init, and the real-subset baseline of the evaluation."
+    labels = synthetic_labels(data.num_classes, ipc, classes)
+    g = torch_rng(seed)
+    x = torch.cat([data.real_by_class(c, ipc, generator=g, split=split) for c in labels.unique_consecutive().tolist()])
+    return x.to(device), labels.to(device), dict(init='real', seed=seed, ipc=ipc, split=split)

@@ -12,10 +12,9 @@ from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
 from .core import get_device, torch_rng, use_batched, bf16_autocast
-from .data import HPDData, Split
+from .data import HPDData, Split, real_init
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
-from .init import real_init
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'EVAL_MODELS', 'Protocol', 'get_protocol', 'TrainConfig', 'train_models', 'accuracy', 'evaluate_synset',

@@ -4,16 +4,16 @@
 
 # %% ../nbs/07_generators.ipynb #61acaaf5
 from __future__ import annotations
-import math
+import math, weakref
 from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .assets import GENERATORS, assets_dir, check_state_dict, load_checkpoint, weights_fingerprint
 
 # %% auto #0
-__all__ = ['GENERATORS', 'GENERATOR_ALIASES', 'SynthesisLayers', 'Hierarchy', 'EqLinear', 'ModConv', 'StyleGenerator',
-           'gan_backward', 'autograd_peak_bytes', 'assets_dir', 'generator_checkpoint', 'check_state_dict',
-           'load_generator', 'weights_fingerprint']
+__all__ = ['SynthesisLayers', 'Hierarchy', 'EqLinear', 'ModConv', 'StyleGenerator', 'gan_backward', 'autograd_peak_bytes',
+           'generator_checkpoint', 'load_generator']
 
 # %% ../nbs/07_generators.ipynb #c388700e
 class SynthesisLayers(nn.Module):
@@ -209,7 +209,6 @@ def gan_backward(hierarchy:Hierarchy, # the generator seen as spaces
 # %% ../nbs/07_generators.ipynb #430c90cf
 def autograd_peak_bytes(fn) -> int:
     "Run `fn()` and return the peak bytes of distinct storages autograd saved for backward (a storage leaves the count when its tensor is freed)."
-    import weakref
     live, state = {}, dict(cur=0, peak=0)
     def pack(t):
         key = t.untyped_storage().data_ptr()
@@ -222,55 +221,15 @@ def autograd_peak_bytes(fn) -> int:
     return state['peak']
 
 # %% ../nbs/07_generators.ipynb #7448d3ab
-GENERATORS = {'fashion_mnist': 'fmnist_generator.pt'} # registered name → file in hpd/assets
-GENERATOR_ALIASES = {'fmnist': 'fashion_mnist', 'fashion-mnist': 'fashion_mnist'}
-
-def assets_dir() -> Path:
-    "The package's `assets` folder (shipped checkpoints and their provenance)."
-    import hpd
-    return Path(hpd.__file__).parent/'assets'
-
 def generator_checkpoint(G:StyleGenerator, # the generator to save (usually the EMA copy)
                          half:bool=True) -> dict: # store floating-point tensors as float16
     "The plain dict `load_generator` reads."
     sd = {k: (v.detach().half() if half and v.is_floating_point() else v.detach()).cpu().clone() for k, v in G.state_dict().items()}
     return dict(kind='StyleGenerator', config=dict(G.config), state_dict=sd)
 
-def check_state_dict(model:nn.Module, sd:dict, what:str='checkpoint'):
-    "Raise a `ValueError` naming every missing, unexpected and mis-shaped key."
-    own = model.state_dict()
-    missing = [k for k in own if k not in sd]
-    unexpected = [k for k in sd if k not in own]
-    shapes = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}' for k in own if k in sd and sd[k].shape != own[k].shape]
-    if missing or unexpected or shapes:
-        msg = [f'The {what} does not match {type(model).__name__}:']
-        if shapes: msg.append('  shape mismatches: ' + '; '.join(shapes))
-        if missing: msg.append('  missing keys: ' + ', '.join(missing))
-        if unexpected: msg.append('  unexpected keys: ' + ', '.join(unexpected))
-        raise ValueError('\n'.join(msg))
-
 def load_generator(name_or_path:str|Path, # a registered name (see `GENERATORS`) or a checkpoint path
                    device='cpu') -> StyleGenerator: # frozen, eval mode, float32
-    "A shipped or saved generator checkpoint, loaded without executing code."
-    from hpd.core import safe_torch_load, CheckpointError
-    key = GENERATOR_ALIASES.get(str(name_or_path).lower(), str(name_or_path).lower())
-    path = assets_dir()/GENERATORS[key] if key in GENERATORS else Path(name_or_path)
-    if not path.exists():
-        raise FileNotFoundError(f'No generator checkpoint at {path}. Registered names: {", ".join(GENERATORS)} '
-                                f'(files in {assets_dir()}); otherwise pass the path of a file written by generator_checkpoint.')
-    ck = safe_torch_load(path, 'generator checkpoint')  # truncated, non-checkpoint or code-holding files: CheckpointError naming the file
-    if not isinstance(ck, dict) or ck.get('kind') != 'StyleGenerator' or not {'config', 'state_dict'} <= set(ck):
-        raise CheckpointError(f'{path} is not a StyleGenerator checkpoint (expected a dict with kind="StyleGenerator", config, state_dict); '
-                         f'got {type(ck).__name__} with keys {sorted(ck) if isinstance(ck, dict) else "-"}.')
-    G = StyleGenerator(**ck['config'])
-    check_state_dict(G, ck['state_dict'], f'generator checkpoint {path}')
-    G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['state_dict'].items()})
-    return G.eval().requires_grad_(False).to(device)
-
-# %% ../nbs/07_generators.ipynb #71f46fc5
-def weights_fingerprint(m:nn.Module) -> str:
-    "First 16 hex digits of the SHA-256 of every state-dict tensor (as float32), in order."
-    import hashlib
-    h = hashlib.sha256()
-    for t in m.state_dict().values(): h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
+    "A shipped (`hpd.assets.GENERATORS`) or saved generator checkpoint, loaded without executing code (`hpd.assets.load_checkpoint`)."
+    G, _ = load_checkpoint(name_or_path, GENERATORS, lambda cfg: StyleGenerator(**cfg), 'generator checkpoint', kind='StyleGenerator',
+                           otherwise='pass the path of a file written by generator_checkpoint', device=device)
+    return G

@@ -6,22 +6,11 @@
 from __future__ import annotations
 import torch
 from .core import torch_rng
+from .data import synthetic_labels, real_init
 from .generators import SynthesisLayers
 
 # %% auto #0
-__all__ = ['INIT_AVERAGES', 'INIT_SYMMETRY', 'INITS', 'synthetic_labels', 'averaged_noise_init', 'random_z_init', 'real_init',
-           'initialize']
-
-# %% ../nbs/08_init.ipynb #e1c55c7f
-def synthetic_labels(num_classes:int, # classes in the synthetic set
-                     ipc:int, # images per class
-                     classes:list|None=None) -> torch.Tensor: # restrict to these class indices (default: all)
-    "Class-major labels `[c0]*ipc + [c1]*ipc + …`."
-    if ipc < 1: raise ValueError(f'ipc must be ≥ 1, got {ipc}.')
-    classes = list(range(num_classes)) if classes is None else [int(c) for c in classes]
-    bad = [c for c in classes if not 0 <= c < num_classes]
-    if bad: raise IndexError(f'Unknown class index {bad} (valid: 0…{num_classes - 1}).')
-    return torch.tensor(classes).repeat_interleave(ipc)
+__all__ = ['INIT_AVERAGES', 'INIT_SYMMETRY', 'INITS', 'averaged_noise_init', 'random_z_init', 'initialize']
 
 # %% ../nbs/08_init.ipynb #4fa56358
 INIT_AVERAGES, INIT_SYMMETRY = ('w', 'z'), ('disjoint', 'interpolate', 'none')
@@ -75,14 +64,6 @@ def random_z_init(G:SynthesisLayers, ipc:int, classes:list|None=None, # generato
     labels = synthetic_labels(G.num_classes, ipc, classes).to(device)
     z = torch.randn(len(labels), G.z_dim, generator=torch_rng(seed)).to(device)
     return G.mapping(z, labels, truncation_psi), labels, dict(init='random_z', truncation=truncation_psi, seed=seed, ipc=ipc)
-
-def real_init(data, # an `HPDData`
-              ipc:int, classes:list|None=None, seed:int=0, split:str='train', device='cpu') -> tuple[torch.Tensor, torch.Tensor, dict]:
-    "Random real images per class (normalized): the pixel baseline's init."
-    labels = synthetic_labels(data.num_classes, ipc, classes)
-    g = torch_rng(seed)
-    x = torch.cat([data.real_by_class(c, ipc, generator=g, split=split) for c in labels.unique_consecutive().tolist()])
-    return x.to(device), labels.to(device), dict(init='real', seed=seed, ipc=ipc, split=split)
 
 INITS = {'averaged_noise': averaged_noise_init, 'random_z': random_z_init, 'real': real_init}
 

@@ -5,13 +5,15 @@
 # %% ../nbs/02_networks.ipynb #e9a8de3e
 from __future__ import annotations
 import math
+from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .assets import CLASSIFIERS, load_checkpoint
 
 # %% auto #0
 __all__ = ['NETWORKS', 'norm_layer', 'default_depth', 'ConvNet', 'AlexNet', 'VGG11', 'BasicBlock', 'ResNet18', 'ViT',
-           'get_network', 'count_params', 'batchnorm_layers']
+           'get_network', 'count_params', 'batchnorm_layers', 'network_from_config', 'load_network']
 
 # %% ../nbs/02_networks.ipynb #14da2704
 def norm_layer(kind:str, # 'instancenorm', 'batchnorm' or 'none'
@@ -146,3 +148,15 @@ def count_params(net:nn.Module) -> int: return sum(p.numel() for p in net.parame
 def batchnorm_layers(net:nn.Module) -> list[nn.Module]:
     "The BatchNorm layers of `net`, in module order."
     return [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+# %% ../nbs/02_networks.ipynb #6e49551d
+def network_from_config(cfg:dict) -> nn.Module:
+    "A freshly initialized network for a classifier checkpoint's `config`."
+    return get_network(cfg['arch'], cfg['channels'], cfg['num_classes'], cfg['im_size'], width=cfg['width'])
+
+def load_network(name_or_path:str|Path, # a registered name of `hpd.assets.CLASSIFIERS` (e.g. 'fashion_mnist') or a checkpoint path
+                 device='cpu',
+                 otherwise:str='pass the path of a checkpoint written by train_classifier.ipynb', # the alternative to a name, for messages
+                 ) -> tuple[nn.Module, dict]: # (frozen eval-mode network, info: source, config)
+    "A trained classifier checkpoint, loaded without executing code (`hpd.assets.load_checkpoint`)."
+    return load_checkpoint(name_or_path, CLASSIFIERS, network_from_config, 'classifier checkpoint', otherwise=otherwise, device=device)
