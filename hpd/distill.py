@@ -15,14 +15,15 @@ from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
 from .evaluate import evaluate_synset
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
+from .cam import make_criterion
 
 
 # %% auto #0
 __all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
-           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'run_name_for', 'DataAdapter', 'experiment_generator',
-           'glad_space_for', 'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images',
-           'CalibrationError', 'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick',
-           'stage_rates', 'run_stage', 'final_pick', 'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
+           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
+           'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError', 'backward_loss',
+           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage', 'final_pick',
+           'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -92,72 +93,6 @@ class DistillConfig:
         "A hash of the config (resuming refuses a directory written by another config)."
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
-
-# %% ../nbs/11_distill.ipynb #bcff0511
-_SHORT = dict(layers_per_space='lps', steps_per_space='s', total_steps='T', select_every='every', criterion='crit', record_criteria='rec',
-              withdrawal='wd', final_pick='fp', glad_space='space', init='init', init_kwargs='ik', lr_mode='lr', tau='tau', lr_w='lrw', lr_f='lrf',
-              lr_pixel='lrp', momentum='mom', clip_features='clip', chunk='chunk', val_K='vK', val_epochs='vE', seed='seed', matcher_kwargs='mk')
-
-def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
-    "The run's name, derived from its config: `experiments/<dataset>/<method>_<matcher>_ipc<n>` plus every setting that differs from the defaults (and `extra`, e.g. the evaluation's)."
-    d, base = asdict(cfg), asdict(DistillConfig())
-    def fmt(v):
-        if isinstance(v, dict): return '-'.join(f'{k}{fmt(x)}' for k, x in sorted(v.items()))
-        if isinstance(v, (list, tuple)): return '-'.join(map(fmt, v))
-        return {True: '1', False: '0', None: 'none'}.get(v, str(v)) if isinstance(v, (bool, type(None))) else str(v)
-    parts = [f'{_SHORT.get(k, k)}{fmt(v)}' for k, v in sorted(d.items()) if k not in ('method', 'matcher', 'ipc') and v != base[k]]
-    parts += [f'{k}{fmt(v)}' for k, v in sorted((extra or {}).items())]
-    name = '_'.join([f'{cfg.method}_{cfg.matcher}_ipc{cfg.ipc}', *parts]).replace('/', '-').replace(' ', '')
-    if len(name) > 150: name = name[:120] + '_' + hashlib.sha1(name.encode()).hexdigest()[:10]
-    return f'experiments/{dataset}/{name}'
-
-
-# %% ../nbs/11_distill.ipynb #fe5dbbce
-class DataAdapter(SynthesisLayers):
-    "A generator seen through a dataset's classes and normalization."
-    def __init__(self, G:SynthesisLayers, # the wrapped generator
-                 mean, std, # the dataset's per-channel normalization (on the [0, 1] scale)
-                 class_map:list|None=None, # synthetic class k → generator class; None: identity
-                 out_range:tuple=(-1., 1.)): # the generator's image range
-        super().__init__()
-        if not isinstance(G, SynthesisLayers): raise TypeError(f'{type(G).__name__} does not implement hpd.generators.SynthesisLayers.')
-        self.G, self.out_range = G, out_range
-        self.register_buffer('mean', torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer('std', torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer('cmap', torch.as_tensor(class_map if class_map is not None else range(G.num_classes)).long())
-        for a in ('z_dim', 'w_dim', 'num_ws', 'img_channels', 'img_resolution'): setattr(self, a, getattr(G, a))
-        self.num_classes = len(self.cmap)
-
-    @property
-    def layer_names(self): return self.G.layer_names
-    def mapping(self, z, c, truncation_psi=1.0):
-        c = torch.as_tensor(c, device=z.device).long()
-        if len(c) and (c.min() < 0 or c.max() >= self.num_classes): raise IndexError(f'Class labels must be in 0…{self.num_classes - 1}.')
-        return self.G.mapping(z, self.cmap.to(z.device)[c], truncation_psi)
-    def run_layers(self, ws, f, start, end):
-        x = self.G.run_layers(ws, f, start, end)
-        if end < self.num_layers: return x
-        lo, hi = self.out_range
-        return ((x - lo) / (hi - lo) - self.mean) / self.std
-
-# %% ../nbs/11_distill.ipynb #17ba0791
-def experiment_generator(data, # `HPDData`
-                         name:str='auto', # 'auto', 'fashion_mnist' (ours), an official StyleGAN-XL name ('imagenet128', 'cifar10') or a path
-                         device=None) -> SynthesisLayers:
-    "The generator for `data`, in the data's classes and normalization; shapes checked."
-    from hpd.data import IMAGENET_SUBSETS
-    from hpd.generators import load_generator, GENERATORS
-    if name == 'auto':
-        name = {'fashion_mnist': 'fashion_mnist', 'cifar10': 'cifar10'}.get(data.name, 'imagenet128' if data.name in IMAGENET_SUBSETS else None)
-        if name is None: raise ValueError(f'No default generator for {data.name!r}: pass generator=<a checkpoint path or name>.')
-    if name in GENERATORS or str(name).endswith('.pt'): G = load_generator(name, device=get_device(device))
-    else:
-        from hpd.stylegan_xl import load_stylegan_xl
-        G = DataAdapter(load_stylegan_xl(name, device=device), data.mean, data.std, IMAGENET_SUBSETS.get(data.name)).to(get_device(device))
-    if (G.img_channels, G.img_resolution, G.num_classes) != (data.channels, data.im_size, data.num_classes):
-        raise ValueError(f'Generator {name!r} makes {G.num_classes} classes of {G.img_channels}×{G.img_resolution}² images; '
-                         f'{data.name} has {data.num_classes} classes of {data.channels}×{data.im_size}².')
-    return G
 
 # %% ../nbs/11_distill.ipynb #bd307a3e
 def glad_space_for(matcher:str, H:Hierarchy) -> int:
@@ -255,9 +190,7 @@ def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None)
     for n in dict.fromkeys(names):
         if n in ('cam_distance', 'feature_distance'):
             dist = cam if n == 'cam_distance' else feature
-            if dist is None:
-                from hpd.cam import make_criterion
-                dist = make_criterion(n, data, device=device)
+            if dist is None: dist = make_criterion(n, data, device=device)
             out[n] = lambda x, y, loss, c=dist: c(x, y)
         elif n == 'loss': out[n] = lambda x, y, loss: loss
         elif n == 'last': out[n] = lambda x, y, loss: 0.0

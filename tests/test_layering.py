@@ -7,9 +7,9 @@ import pytest
 HPD = Path(__file__).resolve().parent.parent/'hpd'
 MODULES = sorted(p.stem for p in HPD.glob('*.py') if not p.stem.startswith('_'))
 MAX_LINES = 500
-OVERSIZE_OWNED_ELSEWHERE = {'distill', 'experiment'}  # being restructured separately (issue 17); every other module must stay small
-INLINE_IMPORTS_PENDING = {'distill', 'experiment'}    # still import inside functions (issue 17 item 4)
-OPTIONAL = {'yaml'}                                    # optional dependencies: imported where needed, so that hpd works without them
+OVERSIZE_OWNED_ELSEWHERE = set()  # being restructured separately (issue 17); every other module must stay small
+INLINE_IMPORTS_PENDING = set()    # still import inside functions (issue 17 item 4)
+OPTIONAL = set()                                       # optional dependencies imported where needed (none today)
 
 def imports(mod:str) -> list[tuple[str, bool]]:
     "(imported module, at module top?) for every import in `hpd/<mod>.py`; hpd modules by their short name, others by their top package."
