@@ -140,6 +140,9 @@ class ExperimentParams:
         for n in ('ipc', 'K', 'cross_K', 'seed', 'layers_per_space', 'val_K', 'val_epochs'):
             v, lo = getattr(self, n), 0 if n == 'seed' else 1
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: p.append(f'{n}={v!r}: must be an integer ≥ {lo}')
+        for n in ('tau', 'lr_w', 'lr_f', 'lr_pixel'):
+            v = getattr(self, n)
+            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0): p.append(f'{n}={v!r}: must be None or a number > 0')
         for n in ('steps_per_space', 'select_every', 'total_steps', 'batch_real', 'cross_epochs', 'eval_epochs'):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1): p.append(f'{n}={v!r}: must be None or an integer ≥ 1')
@@ -222,9 +225,10 @@ def hpd_run(argv:list[str]|None=None) -> int:
     nb = (repo_root() or Path('.'))/'nbs'/'run_experiment.ipynb'
     if not nb.exists(): raise SystemExit(f'hpd-run: {nb} not found; run hpd-run from a checkout of the hpd repository (pip install -e .).')
     out = runs_root()/p.name()
-    # the parsed values go to papermill as one YAML (JSON) mapping, so lists and dicts arrive as lists and dicts
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output',
-           '-y', json.dumps(dict(params, run_name=p.name()))]
+    # scalars through -p (papermill reads 1e38 as a float; PyYAML would read it as a string), lists and dicts through -y
+    args = [a for k, v in dict(params, run_name=p.name()).items()
+            for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output', *args]
     print(f'run directory: {out}\n' + ' '.join(cmd[2:]), flush=True)
     if dry: return 0
     out.mkdir(parents=True, exist_ok=True)
