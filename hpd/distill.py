@@ -236,8 +236,9 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
     if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
         if 'probe_loss' in cal: loss0 = cal['probe_loss']
-        else:
-            with torch.enable_grad(): loss0 = loss_fn(render(H, params, space)).item()
+        else:  # render without a graph through the generator (a real-size generator's graph does not fit), then the loss
+            with torch.no_grad(): x0 = render(H, params, space)
+            with torch.enable_grad(): loss0 = loss_fn(x0).item()
         snapshot(0, loss0)
     for step in range(1, steps + 1):
         opt.zero_grad(set_to_none=True)
@@ -271,6 +272,7 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
                  models:list|tuple=('ConvNet',), # the first is the backbone, the rest make the cross-architecture mean
                  cross_K:int|None=None, # models per other architecture (None: K)
                  cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
+                 cross_test:int|None=None, # score them on a fixed stratified subset of this many test images (None: the whole test split)
                  eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
                  **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
     "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
@@ -280,11 +282,11 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
         f = out/'eval'/f'{m}.json'
         if f.exists(): per[m] = load_json(f); continue
         mk = dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
-                                                                            epochs=cross_epochs or kw.get('epochs'))
+                                                                            epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
         with rec.phase(f'evaluate_{m}'): per[m] = evaluate_synset(x, labels, data, model=m, device=device, **mk)
         save_json(per[m], f)
     others = [per[m]['mean'] for m in models[1:]]
-    summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol']) for m, r in per.items()}
+    summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
     ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:],
               cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
     chance = 100 / data.num_classes

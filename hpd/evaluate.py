@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
 from .core import get_device, torch_rng, use_batched, bf16_autocast
-from .data import HPDData, Split, real_init
+from .data import HPDData, Split, real_init, stratified_holdout
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
 
@@ -177,7 +177,8 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
                     model:str='ConvNet', protocol:str='dc', K:int=5, epochs:int|None=None, dsa:bool=True, lr:float|None=None,
                     seed:int=0, device=None, batched:bool|None=None, bf16:bool=False,
                     split:str='test', # 'test' for reporting, 'val' for selection
-                    net_kwargs:dict|None=None) -> dict: # e.g. {'width': 32}
+                    net_kwargs:dict|None=None, # e.g. {'width': 32}
+                    test_subset:int|None=None) -> dict: # score on a fixed stratified subset of this many images of the split (cheap CPU checks; recorded)
     "Train K models on the set and report accuracy mean ± std (in %)."
     if len(x_syn) != len(y_syn): raise ValueError(f'{len(x_syn)} images but {len(y_syn)} labels.')
     if tuple(x_syn.shape[1:]) != (data.channels, data.im_size, data.im_size):
@@ -187,10 +188,13 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
     t0 = time.perf_counter()
     nets = train_models(x_syn, y_syn, data, cfg, device)
     t1 = time.perf_counter()
-    accs = [100 * a for a in accuracy(nets, getattr(data, split), device, bf16=bf16)]
+    sp = getattr(data, split)
+    if test_subset and test_subset // data.num_classes < torch.bincount(sp.y).min():  # else: the whole split
+        sp = sp.subset(stratified_holdout(sp.y, max(1, test_subset // data.num_classes), seed=0)[1])
+    accs = [100 * a for a in accuracy(nets, sp, device, bf16=bf16)]
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, model=model, protocol=protocol, split=split,
                 config=dict(cfg.resolved(), batched=use_batched(batched, get_device(device))),
-                n_train=len(x_syn), dataset=data.name,
+                n_train=len(x_syn), dataset=data.name, n_scored=len(sp),
                 seconds=dict(train=t1 - t0, test=time.perf_counter() - t1, per_model=(t1 - t0) / K))
 
 # %% ../nbs/04_evaluate.ipynb #91032ad7

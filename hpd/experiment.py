@@ -90,8 +90,8 @@ def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
 
 # %% ../nbs/12_experiment.ipynb #264aff47
 PROFILES = {
-    'cpu': dict(steps=dict(dm=20, dc=50, dsa=50, mtt=20, tesla=20, sre2l=20), batch_real=dict(dm=256, dc=128, dsa=128), cross_epochs=300),
-    'paper': dict(steps=dict(dm=20, dc=100, dsa=100, mtt=100, tesla=100, sre2l=100), batch_real={}, cross_epochs=None),
+    'cpu': dict(steps=dict(dm=20, dc=50, dsa=50, mtt=20, tesla=20, sre2l=20), batch_real=dict(dm=256, dc=128, dsa=128), cross_epochs=300, cross_test=2000),
+    'paper': dict(steps=dict(dm=20, dc=100, dsa=100, mtt=100, tesla=100, sre2l=100), batch_real={}, cross_epochs=None, cross_test=None),
 }
 
 @dataclass
@@ -124,6 +124,7 @@ class ExperimentParams:
     eval_models:list = field(default_factory=lambda: ['ConvNet', 'AlexNet', 'VGG11', 'ResNet18', 'ViT']) # the first is the backbone
     cross_K:int = 3 # models per other architecture
     cross_epochs:int|None = None # None: the profile's
+    cross_test:int|None = None # test images scoring the other architectures (None: the profile's; the backbone always uses the whole test split)
     protocol:str = 'dc'
     eval_epochs:int|None = None # None: the protocol's
     seed:int = 0
@@ -143,7 +144,7 @@ class ExperimentParams:
         for n in ('tau', 'lr_w', 'lr_f', 'lr_pixel'):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0): p.append(f'{n}={v!r}: must be None or a number > 0')
-        for n in ('steps_per_space', 'select_every', 'total_steps', 'batch_real', 'cross_epochs', 'eval_epochs'):
+        for n in ('steps_per_space', 'select_every', 'total_steps', 'batch_real', 'cross_epochs', 'cross_test', 'eval_epochs'):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1): p.append(f'{n}={v!r}: must be None or an integer ≥ 1')
         if not isinstance(self.eval_models, (list, tuple)) or not self.eval_models or any(m not in NETWORKS for m in self.eval_models):
@@ -176,13 +177,14 @@ class ExperimentParams:
     def evaluation(self) -> dict:
         "The keyword arguments of `hpd.distill.evaluate_run` for the final set."
         return dict(K=self.K, protocol=self.protocol, epochs=self.eval_epochs, seed=self.seed, use_eval_hints=self.matcher in ('mtt', 'tesla'),
-                    models=list(self.eval_models), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'])
+                    models=list(self.eval_models), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'],
+                    cross_test=self.cross_test or PROFILES[self.profile]['cross_test'])
 
     def name(self) -> str:
         "The run's name: `run_name`, else derived from the config (and the generator and evaluation when they differ from the defaults)."
         if self.run_name: return self.run_name
         base = ExperimentParams()
-        extra = {k: getattr(self, k) for k in ('generator', 'K', 'eval_models', 'cross_K', 'cross_epochs', 'protocol', 'eval_epochs', 'profile')
+        extra = {k: getattr(self, k) for k in ('generator', 'K', 'eval_models', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs', 'profile')
                  if getattr(self, k) != getattr(base, k)}
         if 'generator' in extra: extra['generator'] = Path(str(self.generator)).stem
         return run_name_for(self.config(), canonical_name(self.dataset), extra)
