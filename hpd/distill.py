@@ -245,7 +245,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
         loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
         if not torch.isfinite(loss):
             err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
-            err.last_finite = candidates[-1] if candidates else None
+            err.last_finite = candidates[-1] if candidates else {n: state[n].detach().clone() for n in names}  # else the entering state
             raise err
         opt.step()
         if step % cfg.select_every == 0: snapshot(step, loss.item())
@@ -399,11 +399,9 @@ def distill(data, # `HPDData`
             with rec.phase(f'stage_{i}'):
                 try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds)
                 except NonFiniteLoss as e:
-                    if e.last_finite is not None:
-                        with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
-                    raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage: '
-                                        f'{"last_finite.pt" if e.last_finite is not None else "none (it failed before the first snapshot)"}. '
-                                        'To try other rates, run into a new directory (another run_name).') from None
+                    with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
+                    raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage (or the state that entered it) '
+                                        'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
             with torch.no_grad():
                 x_best = render(H, best, sp)
                 save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
