@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install data run experiment test export clean baselines
+.PHONY: install data run experiment reproduce test export clean baselines
 
 install: data
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,6 +25,16 @@ run:
 # Any experiment: make experiment ARGS='-p dataset imwoof -p matcher dsa'
 experiment:
 	$(VENV)/bin/hpd-run $(ARGS)
+
+# Every grid of a profile (hpd.experiment.GRIDS), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
+PROFILE ?= cpu
+GRIDS_cpu := tau_dm fmnist_dm_ipc1 ablation_dm_ipc1 fmnist_dsa_ipc1
+reproduce:
+	@test -n "$(GRIDS_$(PROFILE))" || (echo "No grids for PROFILE=$(PROFILE); profiles with grids: cpu" && exit 2)
+	mkdir -p runs/grids
+	for g in $(GRIDS_$(PROFILE)); do $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done
+	$(VENV)/bin/papermill nbs/paper_figures.ipynb runs/grids/paper_figures.ipynb -k python3
+	$(VENV)/bin/papermill nbs/paper_tables.ipynb runs/grids/paper_tables.ipynb -k python3 --cwd nbs
 
 baselines:
 	$(VENV)/bin/papermill nbs/run_baselines.ipynb runs/baselines/fashion_mnist_dc/run_baselines.ipynb -k python3 -p dataset fashion_mnist

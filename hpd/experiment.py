@@ -267,7 +267,7 @@ def grid_entries(grid:str|list) -> list[ExperimentParams]:
     return out
 
 def run_status(p:ExperimentParams) -> dict:
-    "done / running / failed (with the error's last line) / todo, from the run's directory."
+    "done / running / diverged (stopped by the divergence check: a result) / failed (with the error's last line) / todo, from the run's directory."
     d = runs_root()/p.name()
     status, detail = 'todo', ''
     if (d/'eval.json').exists(): status = 'done'
@@ -275,7 +275,7 @@ def run_status(p:ExperimentParams) -> dict:
     elif (d/'papermill.log').exists():
         lines = [l for l in (d/'papermill.log').read_text(errors='replace').splitlines() if l.strip()]
         err = [l for l in lines if 'Error' in l or 'Exception' in l]
-        if err: status, detail = 'failed', err[-1][-200:]
+        if err: status, detail = 'diverged' if err[-1].startswith('DivergedError') else 'failed', err[-1][-200:]
     return dict(run=p.name(), status=status, detail=detail)
 
 def grid_status(grid) -> list[dict]: return [run_status(p) for p in grid_entries(grid)]
@@ -284,7 +284,7 @@ def run_grid(grid, dry_run:bool=False, progress:bool=True) -> list[dict]:
     "Run every experiment of `grid` that is not done, one after another (each with `hpd-run`, its log in the run's `papermill.log`)."
     entries = grid_entries(grid)
     for p in tqdm(entries, desc=str(grid)[:40], disable=not progress):
-        if run_status(p)['status'] in ('done', 'running') or dry_run: continue
+        if run_status(p)['status'] in ('done', 'running', 'diverged') or dry_run: continue
         d = runs_root()/p.name(); d.mkdir(parents=True, exist_ok=True)
         args = [a for k, v in asdict(p).items() if v != getattr(ExperimentParams(), k)
                 for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
