@@ -245,8 +245,9 @@ GRIDS = {
     # τ for DM, H-PD at IPC 1 (nbs/11_distill.ipynb shows the result)
     'tau_dm': [dict(tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_dm_ipc1_b64_tau{t}', **_CHEAP) for t in (0.03, 0.1, 0.3, 1.0)],
     # the method comparison on the embedded default: Pixel, GLaD (matcher's space, and the best space), H-PD; DM, IPC 1
-    'fmnist_dm_ipc1': [dict(method='pixel', **_CPU_EVAL), dict(method='glad', **_CPU_EVAL), dict(method='glad', glad_space='best', **_CPU_EVAL),
-                       dict(method='hpd', **_CPU_EVAL)],
+    'fmnist_dm_ipc1': [dict(method='pixel', **_CPU_EVAL), dict(method='hpd', **_CPU_EVAL), dict(method='glad', **_CPU_EVAL)],
+    # GLaD's manual search over its spaces, evaluated like the comparison (4 GLaD runs and their validation scores: the costliest row)
+    'fmnist_dm_ipc1_glad_best': [dict(method='glad', glad_space='best', **_CPU_EVAL)],
     # ablations of the loop (DM, IPC 1, 64 real images per class, backbone only)
     'ablation_dm_ipc1': [dict(method='pixel', **_CHEAP), dict(method='glad', **_CHEAP), dict(withdrawal=False, **_CHEAP),
                          dict(lr_mode='paper', **_CHEAP), dict(final_pick='val_accuracy', **_CHEAP), dict(criterion='loss', **_CHEAP),
