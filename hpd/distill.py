@@ -23,7 +23,7 @@ __all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS',
            'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
            'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError', 'backward_loss',
            'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage', 'final_pick',
-           'evaluate_run', 'run_lock', 'resolve_lr_mode', 'distill']
+           'evaluate_run', 'run_lock', 'lock_owner', 'resolve_lr_mode', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -305,16 +305,21 @@ def run_lock(out:Path):
     for _ in range(2):
         try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
         except FileExistsError:
-            owner = lock.read_text().strip() if lock.exists() else ''
-            pid, _, host = owner.partition('@')
-            alive = host != socket.gethostname() or (pid.isdigit() and _pid_alive(int(pid)))
-            if alive: raise RuntimeError(f'{out} is being written by another run (process {owner}). Wait for it to finish, or choose another '
-                                         f'run directory; if no such process exists, delete {lock}.')
+            if owner := lock_owner(out): raise RuntimeError(f'{out} is being written by another run (process {owner}). Wait for it to finish, or choose '
+                                                            f'another run directory; if no such process exists, delete {lock}.')
             lock.unlink(missing_ok=True)  # left by a process that no longer exists
     os.write(fd, me.encode()); os.close(fd)
     try: yield lock
     finally:
         if lock.exists() and lock.read_text().strip() == me: lock.unlink()
+
+def lock_owner(out:Path) -> str|None:
+    "`pid@host` of the live process holding `out/.lock`, else None (no lock, or one left by a process that no longer exists)."
+    lock = Path(out)/'.lock'
+    owner = lock.read_text().strip() if lock.exists() else ''
+    pid, _, host = owner.partition('@')
+    if not owner: return None
+    return owner if host != socket.gethostname() or (pid.isdigit() and _pid_alive(int(pid))) else None
 
 def _pid_alive(pid:int) -> bool:
     try: os.kill(pid, 0)

@@ -18,7 +18,7 @@ from .generators import SynthesisLayers, load_generator
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
 from .evaluate import PROTOCOLS
-from .distill import DistillConfig, METHODS
+from .distill import DistillConfig, METHODS, lock_owner
 
 
 # %% auto #0
@@ -227,6 +227,7 @@ def hpd_run(argv:list[str]|None=None) -> int:
     nb = (repo_root() or Path('.'))/'nbs'/'run_experiment.ipynb'
     if not nb.exists(): raise SystemExit(f'hpd-run: {nb} not found; run hpd-run from a checkout of the hpd repository (pip install -e .).')
     out = runs_root()/p.name()
+    if owner := lock_owner(out): raise SystemExit(f'hpd-run: {out} is being written by another run (process {owner}); wait for it to finish or choose another run_name.')
     # scalars through -p (papermill reads 1e38 as a float; PyYAML would read it as a string), lists and dicts through -y
     args = [a for k, v in dict(params, run_name=p.name()).items()
             for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
