@@ -290,7 +290,7 @@ def run_grid(grid, dry_run:bool=False, progress:bool=True) -> list[dict]:
         d = runs_root()/p.name(); d.mkdir(parents=True, exist_ok=True)
         args = [a for k, v in asdict(p).items() if v != getattr(ExperimentParams(), k)
                 for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
-        with open(d/'papermill.log', 'w') as log:
+        with open(d/'papermill.log', 'a') as log:  # append: never truncate the log of a run that just started elsewhere
             subprocess.run([str(Path(sys.executable).parent/'hpd-run'), *args], stdout=log, stderr=subprocess.STDOUT)
     return grid_status(grid)
 
