@@ -410,7 +410,8 @@ def distill(data, # `HPDData`
             with torch.no_grad():
                 x_best = render(H, best, sp)
                 save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
-                                  latents={k: v.cpu() for k, v in best.items() if v is not None}), out/f'stage_{i}.pt')
+                                  ), out/f'stage_{i}.pt')  # small: committed with the run's records
+                save_tensors({k: v.cpu() for k, v in best.items() if v is not None}, out/f'stage_{i}_latents.pt')  # git-ignored: the final pick's input
                 sel = next(h for h in hist if h['selected'])
                 if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
                     warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
@@ -428,7 +429,7 @@ def distill(data, # `HPDData`
         fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
         save_json(fp, out/'final_pick.json')
         x = win['images'].to(device)
-        save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=win['latents'], space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
+        save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=load_tensors(out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
         result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                       final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
                       rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
