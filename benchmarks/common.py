@@ -1,7 +1,7 @@
 """What the benchmarks share: the command line as run, the allocator, the device, the data, a results file under
 runs/benchmarks/<name>/ (or `--out`) whose rows accumulate across runs (each row records its own command and commit),
 the device's name and the peak memory of a measured block."""
-import os, sys, time, platform
+import os, sys, time, signal, platform
 from pathlib import Path
 import torch
 from hpd.core import tune_malloc, get_device, git_info, device_info, run_dir, load_json, save_json
@@ -22,16 +22,27 @@ def code_version() -> dict:
     return g
 
 
+def results_file(name:str, device:torch.device, out=None) -> tuple[Path, dict]:
+    "The results file `results_<device type>.json` in `out` (default runs/benchmarks/<name>) and what it holds so far."
+    folder = Path(out) if out else run_dir(f'benchmarks/{name}')
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder/f'results_{device.type}.json'
+    return path, load_json(path) if path.exists() else {}
+
+
+def stop_on_sigterm():
+    "Turn the SIGTERM of gpu_check.sh's time limit into an exception, so a script records what it has before it ends."
+    def _term(*_): raise TimeoutError('SIGTERM (the time limit of gpu_check.sh)')
+    signal.signal(signal.SIGTERM, _term)
+
+
 def open_benchmark(name:str, device=None, out=None, dataset:str='fashion_mnist'):
     "Returns (command, allocator, device, data, results path, results dict with a 'rows' dict); `out`: the folder (default runs/benchmarks/<name>)."
     cmd = command_line()
     alloc = tune_malloc()
     device = get_device(device)
     data = load_dataset(dataset)
-    folder = Path(out) if out else run_dir(f'benchmarks/{name}')
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder/f'results_{device.type}.json'
-    res = load_json(path) if path.exists() else {}
+    path, res = results_file(name, device, out)
     res.update(command=cmd, git=code_version(), env=device_info(device), allocator=alloc, precision='float32')
     res.setdefault('rows', {})
     return cmd, alloc, device, data, path, res

@@ -8,27 +8,27 @@ select_every=1, lr_mode='paper', chunk=--chunk, withdrawal=--withdrawal), i.e. 1
 What is measured: wall-clock per phase (init, every stage), seconds per optimization step, the peak memory of the whole
 run, and that every stage ran with finite losses; the accuracies mean nothing here (random weights, random data).
 
-withdrawal is off by default: with it, each space's entering state is scored with a loss rendered in one autograd graph for
-all images at once (`hpd.distill.run_stage`, `snapshot(0, …)` in lr_mode='paper'), ≈17 GiB of saved activations per image
-at space 0 for this generator (measured on the meta device), ≈170 GiB for 10 images: more than one GPU holds.
+withdrawal is off by default: before commit 2ad2ce3 each space's entering state was scored with a loss rendered in one
+autograd graph for all images at once (≈17 GiB of saved activations per image at space 0, more than one GPU holds for 10
+images); it now renders that state without a graph, and --withdrawal should become the default once a GPU run confirms it.
 
     .venv/bin/python benchmarks/hpd_sgxl.py --device cuda                        # writes runs/benchmarks/hpd_sgxl/results_cuda.json
     .venv/bin/python benchmarks/hpd_sgxl.py --device cpu --plan tiny --out /tmp/x  # the smoke test's sizes
 The run directory itself (stage files with latents) goes to a temporary folder, deleted afterwards unless --keep-run DIR.
 Exit status 0: the run finished; 1: it failed (the reason is recorded). The last line, `SUMMARY: …`, is for gpu_check.sh.
 """
-import argparse, os, shutil, signal, sys, tempfile, time
+import argparse, os, shutil, sys, tempfile, time
 from dataclasses import asdict
 import torch
 import torch.nn.functional as F
-from hpd.core import get_device, device_info, load_json, run_dir, save_json, tune_malloc
+from hpd.core import get_device, device_info, load_json, save_json, tune_malloc
 from hpd.data import HPDData, Split, IMAGENET_SUBSETS
 from hpd.distill import DistillConfig, distill
 try: from hpd.experiment import DataAdapter
 except ImportError: from hpd.distill import DataAdapter   # before commit 0d20b58
 from hpd.networks import get_network
 from hpd.cam import CamDistance
-from common import command_line, code_version, device_name, PeakMemory, gib
+from common import command_line, code_version, device_name, PeakMemory, gib, results_file, stop_on_sigterm
 from sgxl_memory import make_generator, PLANS
 
 
@@ -48,8 +48,6 @@ def synthetic_data(num_classes:int, im_size:int, train:int, val:int, test:int, s
                    dict(source='benchmarks/hpd_sgxl.py: random class patterns + noise', seed=seed, n_train=len(yt), n_val=len(yv), n_test=len(ys)))
 
 
-def _term(*_): raise TimeoutError('SIGTERM (the time limit of gpu_check.sh)')
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -62,17 +60,14 @@ def main():
     ap.add_argument('--steps-per-space', type=int, default=2)
     ap.add_argument('--init-M', type=int, default=1000, help='noises averaged per latent (averaged_noise init)')
     ap.add_argument('--cam-width', type=int, default=64, help='width of the untrained ResNet18BN proxy behind the CAM criterion')
-    ap.add_argument('--withdrawal', action='store_true', help='score each entering state too (see the module doc: needs ≈17 GiB per image)')
+    ap.add_argument('--withdrawal', action='store_true', help='score each entering state too (see the module doc: off until a GPU run confirms it)')
     ap.add_argument('--out', default=None, help='folder of the results file (default runs/benchmarks/hpd_sgxl)')
     ap.add_argument('--keep-run', default=None, help='write the run directory here and keep it (default: a temporary folder, deleted)')
     a = ap.parse_args()
-    signal.signal(signal.SIGTERM, _term)
+    stop_on_sigterm()
     alloc = tune_malloc()
     device = get_device(a.device)
-    out = run_dir('benchmarks/hpd_sgxl') if a.out is None else a.out
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, f'results_{device.type}.json')
-    res = load_json(path) if os.path.exists(path) else {}
+    path, res = results_file('hpd_sgxl', device, a.out)
     res.setdefault('runs', [])
     rundir = a.keep_run or tempfile.mkdtemp(prefix='hpd_sgxl_')
     cfg = DistillConfig(method='hpd', matcher='dm', ipc=1, steps_per_space=a.steps_per_space, select_every=1, lr_mode='paper',

@@ -16,12 +16,12 @@ plain gan_backward runs out of GPU memory, the measurements are redone with `che
     .venv/bin/python benchmarks/sgxl_memory.py --device cpu --plan tiny --ns 4 40 --out /tmp/x   # the smoke test's sizes
 Exit status 0: all measured and flat; 5: measured but not flat; 1: an error. The last line, `SUMMARY: …`, is for gpu_check.sh.
 """
-import argparse, gc, os, signal, sys, time
+import argparse, gc, os, sys, time
 import torch
-from hpd.core import get_device, device_info, load_json, run_dir, save_json, tune_malloc
+from hpd.core import get_device, device_info, save_json, tune_malloc
 from hpd.stylegan_xl import official_plan, stem_plan, build_from_plan
 from hpd.generators import Hierarchy, gan_backward, autograd_peak_bytes
-from common import command_line, code_version, device_name, PeakMemory, gib
+from common import command_line, code_version, device_name, PeakMemory, gib, results_file, stop_on_sigterm
 
 PLANS = {'real': 'official_plan("imagenet128"): 16² stem + heads to 128², channel_max 1024 (226 M values)',
          'tiny': 'stem_plan(16, num_layers=4, channel_base=256, channel_max=16), c_dim 10 (smoke test only)'}
@@ -31,8 +31,6 @@ def make_generator(plan:str, device, seed:int=0):
     if plan == 'real': return build_from_plan(official_plan('imagenet128'), seed=seed, device=device)
     return build_from_plan(stem_plan(16, num_layers=4, channel_base=256, channel_max=16), z_dim=8, c_dim=10, embed_dim=8, seed=seed, device=device)
 
-
-def _term(*_): raise TimeoutError('SIGTERM (the time limit of gpu_check.sh)')
 
 
 def main():
@@ -46,13 +44,10 @@ def main():
     ap.add_argument('--max-growth', type=float, default=0.10, help='largest allowed relative growth of the peak from the first to the last n')
     ap.add_argument('--out', default=None, help='folder of the results file (default runs/benchmarks/stylegan_xl)')
     a = ap.parse_args()
-    signal.signal(signal.SIGTERM, _term)
+    stop_on_sigterm()
     alloc = tune_malloc()
     device = get_device(a.device)
-    out = run_dir('benchmarks/stylegan_xl') if a.out is None else a.out
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, f'results_{device.type}.json')
-    res = load_json(path) if os.path.exists(path) else {}
+    path, res = results_file('stylegan_xl', device, a.out)
     res.setdefault('runs', [])
     run = dict(command=command_line(), check_id=os.environ.get('HPD_CHECK_ID'), started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                git=code_version(), env=device_info(device), device_name=device_name(device), torch=torch.__version__, allocator=alloc,
