@@ -409,8 +409,8 @@ def distill(data, # `HPDData`
                                         'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
             with torch.no_grad():
                 x_best = render(H, best, sp)
-                save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates,
-                                  ), out/f'stage_{i}.pt')  # small: committed with the run's records
+                save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates),
+                             out/f'stage_{i}.pt')  # small: committed with the run's records
                 save_tensors({k: v.cpu() for k, v in best.items() if v is not None}, out/f'stage_{i}_latents.pt')  # git-ignored: the final pick's input
                 sel = next(h for h in hist if h['selected'])
                 if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
@@ -435,7 +435,7 @@ def distill(data, # `HPDData`
                       rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
                       eval_hints=matcher.eval_hints())
         if evaluate is not None:
-            kw = dict(evaluate); hints = matcher.eval_hints() if kw.pop('use_eval_hints', False) else {}
+            kw = dict(evaluate); hints = result['eval_hints'] if kw.pop('use_eval_hints', False) else {}
             ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, **kw)
             result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
                                   cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])

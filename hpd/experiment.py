@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 import torch
 from tqdm.auto import tqdm
-from .core import repo_root, runs_root, get_device
+from .core import repo_root, runs_root, get_device, load_json
 from .data import canonical_name, IMAGENET_SUBSETS
 from .assets import GENERATORS
 from .networks import NETWORKS
@@ -23,7 +23,8 @@ from .distill import DistillConfig, METHODS, lock_owner
 
 # %% auto #0
 __all__ = ['PROFILES', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for', 'ExperimentParams',
-           'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid', 'comparison_rows']
+           'param_args', 'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid',
+           'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -202,6 +203,10 @@ def _value(s:str):
         except json.JSONDecodeError: pass
     return s
 
+def param_args(params:dict) -> list[str]:
+    "Parameters as command-line options: scalars through `-p` (papermill reads 1e38 as a float; PyYAML would read it as a string), lists and dicts through `-y`."
+    return [a for k, v in params.items() for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
+
 def parse_args(argv:list[str]) -> tuple[dict, list[str], bool]:
     "`-p name value`, `-y yaml` and `--dry-run` → (parameters, the arguments as given, dry run?)."
     params, passed, dry, i = {}, [], False, 0
@@ -228,10 +233,8 @@ def hpd_run(argv:list[str]|None=None) -> int:
     if not nb.exists(): raise SystemExit(f'hpd-run: {nb} not found; run hpd-run from a checkout of the hpd repository (pip install -e .).')
     out = runs_root()/p.name()
     if owner := lock_owner(out): raise SystemExit(f'hpd-run: {out} is being written by another run (process {owner}); wait for it to finish or choose another run_name.')
-    # scalars through -p (papermill reads 1e38 as a float; PyYAML would read it as a string), lists and dicts through -y
-    args = [a for k, v in dict(params, run_name=p.name()).items()
-            for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output', *args]
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output',
+           *param_args(dict(params, run_name=p.name()))]
     print(f'run directory: {out}\n' + ' '.join(cmd[2:]), flush=True)
     if dry: return 0
     out.mkdir(parents=True, exist_ok=True)
@@ -288,8 +291,7 @@ def run_grid(grid, dry_run:bool=False, progress:bool=True) -> list[dict]:
     for p in tqdm(entries, desc=str(grid)[:40], disable=not progress):
         if run_status(p)['status'] in ('done', 'running', 'diverged') or dry_run: continue
         d = runs_root()/p.name(); d.mkdir(parents=True, exist_ok=True)
-        args = [a for k, v in asdict(p).items() if v != getattr(ExperimentParams(), k)
-                for a in (('-y', json.dumps({k: v})) if isinstance(v, (list, dict)) else ('-p', k, str(v)))]
+        args = param_args({k: v for k, v in asdict(p).items() if v != getattr(ExperimentParams(), k)})
         with open(d/'papermill.log', 'a') as log:  # append: never truncate the log of a run that just started elsewhere
             subprocess.run([str(Path(sys.executable).parent/'hpd-run'), *args], stdout=log, stderr=subprocess.STDOUT)
     return grid_status(grid)
@@ -307,9 +309,9 @@ def comparison_rows(grids, # grid names (or lists of overrides)
         for p in grid_entries(g):
             d = root/p.name()
             if not (d/'eval.json').exists(): continue
-            ev, cf, fp = json.loads((d/'eval.json').read_text()), json.loads((d/'config.json').read_text()), json.loads((d/'final_pick.json').read_text())
-            rec = json.loads((d/'record.json').read_text()) if (d/'record.json').exists() else {}
-            gen = json.loads((d/'generator.json').read_text())['weights_sha256'][:8] if (d/'generator.json').exists() else ''
+            ev, cf, fp = load_json(d/'eval.json'), load_json(d/'config.json'), load_json(d/'final_pick.json')
+            rec = load_json(d/'record.json') if (d/'record.json').exists() else {}
+            gen = load_json(d/'generator.json')['weights_sha256'][:8] if (d/'generator.json').exists() else ''
             c, spaces = cf['config'], [s['space'] for s in cf['stages']]
             rows.append(dict(dataset=canonical_name(p.dataset), ipc=c['ipc'], matcher=c['matcher'], method=c['method'],
                              glad_space=(('best' if c['glad_space'] == 'best' else spaces[0]) if c['method'] == 'glad' else ''),
