@@ -258,6 +258,8 @@ GRIDS = {
                          dict(criterion='last', **_CHEAP), dict(record_val_accuracy=True, **_CHEAP), dict(lr_mode='paper', lr_f=0.1, **_CHEAP),
                          dict(withdrawal=False, final_pick='cam_distance', **_CHEAP), dict(method='glad', glad_space='best', **_CHEAP)],
     'fmnist_dsa_ipc1': [dict(method=m, matcher='dsa', **_CPU_EVAL) for m in ('pixel', 'glad', 'hpd')],
+    # the comparison at IPC 10 (DM): the same settings as 'fmnist_dm_ipc1'
+    'fmnist_dm_ipc10': [dict(method=m, ipc=10, **_CPU_EVAL) for m in ('pixel', 'hpd', 'glad')],
 }
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
