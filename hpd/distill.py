@@ -16,6 +16,7 @@ from .init import initialize
 from .evaluate import evaluate_synset
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
+from .distributed import Shard, evaluate_models, to_device
 
 
 # %% auto #0
@@ -156,25 +157,28 @@ def backward_loss(H:Hierarchy|None, params:dict, space, loss_fn, chunk:int|None=
 
 def calibrate_rates(H:Hierarchy, state:dict, space:int, loss_fn, # the matcher's loss of a batch of images
                     tau:float, # target: one step moves the rendered image by tau × its RMS
-                    chunk:int|None=None, iters:int=4) -> tuple[dict, dict]:
+                    chunk:int|None=None, iters:int=4,
+                    shard:Shard|None=None) -> tuple[dict, dict]: # with several processes: this one's rows of the state (RMS values are global)
     "One probe gradient of the loss; for each variable group (W+, features) the SGD rate whose first step alone moves the image by τ/√groups of its RMS."
     if not tau > 0: raise ValueError(f'tau must be > 0, got {tau}.')
+    shard = shard or Shard()
     names = [n for n in ('ws', 'f') if state.get(n) is not None]
     p = {n: state[n].detach().clone().requires_grad_(True) for n in names}
     loss = backward_loss(H, p, space, loss_fn, chunk)
     if not torch.isfinite(loss): raise NonFiniteLoss(f'The probe loss is {loss.item()} at the start of space {space}.')
     with torch.no_grad():
-        x0 = render(H, p, space); rms = x0.square().mean().sqrt().item()
+        x0 = render(H, p, space); rms = shard.rms(x0)
         target = tau * rms / math.sqrt(len(names))
         lrs, moved = {}, {}
         for n in names:
             g = p[n].grad
-            if g is None or not torch.isfinite(g).all() or not g.abs().max() > 0:
+            gmax = None if g is None else shard.max(g.abs().max())
+            if g is None or not math.isfinite(gmax) or not gmax > 0:
                 raise CalibrationError(f'The probe gradient w.r.t. {n} at the start of space {space} is '
-                                       f'{"missing" if g is None else "zero" if torch.isfinite(g).all() else "not finite"}: no step size moves the image. '
+                                       f'{"missing" if g is None else "zero" if math.isfinite(gmax) else "not finite"}: no step size moves the image. '
                                        "Check the matcher's loss on these images, or pass lr_mode='paper' with explicit lr_w/lr_f.")
-            def move(lr): return (render(H, {m: p[m] - lr * g if m == n else p[m] for m in names}, space) - x0).square().mean().sqrt().item()
-            lr = 1e-3 * max(p[n].square().mean().sqrt().item(), 1e-12) / g.square().mean().sqrt().item()  # moves the variable by 0.1 % of its RMS
+            def move(lr): return shard.rms(render(H, {m: p[m] - lr * g if m == n else p[m] for m in names}, space) - x0)
+            lr = 1e-3 * max(shard.rms(p[n]), 1e-12) / shard.rms(g)  # moves the variable by 0.1 % of its RMS
             for _ in range(iters):  # the rendered move is nearly linear in lr for small steps; repeat for the nonlinear rest
                 d = move(lr)
                 lr = lr * 1e3 if d == 0 else lr * target / d
@@ -210,28 +214,31 @@ def pick(history:list[dict], criterion:str) -> int:
 
 
 # %% ../nbs/11_distill.ipynb #9e6a55b6
-def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn) -> tuple[dict, dict]:
+def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn, shard:Shard|None=None) -> tuple[dict, dict]:
     "The stage's learning rates: pixels and `paper` mode take fixed rates; `calibrated` probes the loss (`calibrate_rates`)."
     if space is None: return dict(x=cfg.lr_pixel or matcher.cfg['lr_pixel']), {}
     if lr_mode == 'paper': return dict(ws=cfg.lr_w or matcher.cfg['lr_w'], f=cfg.lr_f or matcher.cfg['lr_f']), {}
-    return calibrate_rates(H, state, space, loss_fn, cfg.tau or TAU.get(matcher.name, 0.03), cfg.chunk)
+    return calibrate_rates(H, state, space, loss_fn, cfg.tau or TAU.get(matcher.name, 0.03), cfg.chunk, shard=shard)
 
 def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int,
               lr_mode:str='calibrated', # resolved: 'calibrated' or 'paper'
-              bounds:tuple|None=None) -> tuple[dict, list, dict]: # the data range (`data_range`) for the image checks
+              bounds:tuple|None=None, # the data range (`data_range`) for the image checks
+              shard:Shard|None=None) -> tuple[dict, list, dict]: # with several processes: `state` holds this one's rows (`labels`: the full set's)
     "Optimize one stage; return the selected state, the candidates' history and the stage's rates."
+    shard = shard or Shard()
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
-    loss_fn = lambda x: matcher.loss(x, labels)
-    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn)
+    loss_fn = shard.loss_fn(matcher, labels)
+    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard)
     lrs = {n: lrs[n] for n in names}
     params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
     opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
     candidates, history = [], []
     def snapshot(step, loss):
         snap = {n: params[n].detach().clone() for n in names}
-        with torch.no_grad(): x = render(H, snap, space)
-        stats = check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {}
-        crit = {n: float(s(x, labels, loss)) for n, s in scorers.items()}
+        with torch.no_grad(): x = shard.gather(render(H, snap, space))
+        def score():  # rank 0 scores, every process gets the same numbers and so selects the same candidate
+            return (check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {}), {n: float(s(x, labels, loss)) for n, s in scorers.items()}
+        stats, crit = shard.on_rank0(score)
         candidates.append(snap)
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
     if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
@@ -268,23 +275,24 @@ def final_pick(cfg:DistillConfig, stages:list[dict], # the stage files' contents
 
 
 # %% ../nbs/11_distill.ipynb #3cdc48cf
-def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
+def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # rec None: not timed (the processes other than rank 0)
                  models:list|tuple=('ConvNet',), # the first is the backbone, the rest make the cross-architecture mean
                  cross_K:int|None=None, # models per other architecture (None: K)
                  cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
                  cross_test:int|None=None, # score them on a fixed stratified subset of this many test images (None: the whole test split)
                  eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
+                 shard:Shard|None=None, # with several processes: their models spread over them (`evaluate_models`), rank 0 writes
                  **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
     "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
+    shard = shard or Shard()
     models = list(models); backbone = models[0]
-    per = {}
-    for m in models:
-        f = out/'eval'/f'{m}.json'
-        if f.exists(): per[m] = load_json(f); continue
-        mk = dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
-                                                                            epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
-        with rec.phase(f'evaluate_{m}'): per[m] = evaluate_synset(x, labels, data, model=m, device=device, **mk)
-        save_json(per[m], f)
+    per = shard.on_rank0(lambda: {m: load_json(out/'eval'/f'{m}.json') for m in models if (out/'eval'/f'{m}.json').exists()})
+    def job(m): return dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
+                                                                                 epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
+    def save(m, r):
+        if shard.lead: save_json(r, out/'eval'/f'{m}.json')
+    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, save, rec.phase if rec else None))
+    per = {m: per[m] for m in models}
     others = [per[m]['mean'] for m in models[1:]]
     summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
     ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:],
@@ -293,7 +301,7 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord, device=None,
     if ev['mean'] <= 1.5 * chance:
         msg = f'The final set scores {ev["mean"]:.1f} % on {backbone}, at chance level ({chance:.0f} %): the distillation or the evaluation went wrong.'
         warnings.warn(msg); ev['warning'] = msg
-    save_json(ev, out/'eval.json')
+    if shard.lead: save_json(ev, out/'eval.json')
     return ev
 
 
@@ -350,13 +358,15 @@ def distill(data, # `HPDData`
             G:SynthesisLayers|None=None, # the generator (hpd/glad)
             criteria:dict|None=None, # prebuilt distances, e.g. {'cam_distance': CamDistance(...)} (else built from hpd.cam)
             evaluate:dict|None=None, # kwargs of `evaluate_run` for the final set (None: skip)
-            device=None, stop_after:int|None=None) -> dict: # stop after this many stages (simulates an interruption)
+            device=None, stop_after:int|None=None, # stop after this many stages (simulates an interruption)
+            shard:Shard|None=None) -> dict: # how torchrun's processes share the work (`hpd.distributed.Shard`; None: by image, or all here in one process)
     "Run H-PD, GLaD or Pixel distillation; returns the final images, labels and a summary."
-    device, out = get_device(device), Path(out)
+    device, out, shard = get_device(device), Path(out), shard or Shard()
     if cfg.method != 'pixel' and not isinstance(G, SynthesisLayers):
         raise TypeError(f'method={cfg.method!r} needs a generator implementing hpd.generators.SynthesisLayers, got {type(G).__name__}.')
     H = Hierarchy(G.to(device).eval().requires_grad_(False), cfg.layers_per_space) if G is not None else None
     cfg.check(H.num_spaces if H is not None else None, has_val=len(getattr(data, 'val', None) or []) > 0)
+    shard.check(cfg.matcher)
     lr_mode = resolve_lr_mode(cfg, G)
     if lr_mode == 'calibrated' and (cfg.lr_w or cfg.lr_f):
         raise ValueError(f"lr_w/lr_f would be ignored: rates are calibrated per space for {type(getattr(G, 'G', G)).__name__} (lr_mode={cfg.lr_mode!r}); pass lr_mode='paper' to fix them.")
@@ -371,75 +381,88 @@ def distill(data, # `HPDData`
     counts = torch.bincount(data.train.y, minlength=data.num_classes)
     if cfg.ipc > counts.min().item():
         raise ValueError(f'IPC {cfg.ipc} is more than the smallest class of {data.name} holds ({counts.min().item()} training images): a distilled set cannot be larger than its data.')
-    out.mkdir(parents=True, exist_ok=True)
-    with run_lock(out):  # one writer per run directory
-        if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
-            raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
-        gen = _check_generator(out, G)
-        save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
-                       init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
-        rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode), device)
-        if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
-
-        if (out/'state.pt').exists():
-            saved = load_tensors(out/'state.pt', device)
-            state, init_state, labels, done = saved['state'], saved['init'], saved['labels'], int(saved['done'])
-            matcher.load_state_dict(saved['matcher'])
-            # history.json is written before state.pt: drop what a stage interrupted in between left there
-            history = [h for h in load_json(out/'history.json') if h['stage'] < done]
-        else:
+    shard.assign(torch.arange(data.num_classes).repeat_interleave(cfg.ipc), data.num_classes)  # refuses too many processes before any work
+    if shard.lead: out.mkdir(parents=True, exist_ok=True)
+    rec = None
+    with run_lock(out) if shard.lead else contextlib.nullcontext():  # one writer per run directory: rank 0
+        def start():  # rank 0: check and open the run directory; the state to start from (saved, else drawn)
+            nonlocal rec
+            if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
+                raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
+            gen = _check_generator(out, G)
+            save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
+                           init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
+            rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode, processes=shard.world, shard=shard.describe()), device)
+            if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+            if (out/'state.pt').exists():
+                saved = load_tensors(out/'state.pt', device)
+                # history.json is written before state.pt: drop what a stage interrupted in between left there
+                return saved, [h for h in load_json(out/'history.json') if h['stage'] < int(saved['done'])]
             with rec.phase('init'):
                 if cfg.method == 'pixel':
                     x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
                 else:
                     ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
-            state, history, done = None, [], 0
             save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
+            return dict(state=None, init=init_state, labels=labels, done=0, matcher=None), []
+        saved, history = shard.on_rank0(start)
+        full_init, labels, done = to_device(saved['init'], device), saved['labels'].to(device), int(saved['done'])
+        if saved['matcher'] is not None: matcher.load_state_dict(saved['matcher'])
+        shard.assign(labels, data.num_classes)
+        own = lambda st: None if st is None else {k: shard.take(to_device(v, device)) for k, v in st.items()}  # this process's rows
+        full = lambda st: {k: shard.gather(v) for k, v in st.items() if v is not None}  # every process's rows
+        state, init_state = own(saved['state']), own(full_init)
+        phase = rec.phase if rec else lambda name: contextlib.nullcontext()
 
         for i in range(done, len(stages)):
             if stop_after is not None and i >= stop_after: return dict(stopped_after=i)
             sp = stages[i]['space']
             if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
                 with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=H.to_space(init_state['ws'], sp))
-            with rec.phase(f'stage_{i}'):
-                try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds)
+            with phase(f'stage_{i}'):
+                try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds, shard)
                 except NonFiniteLoss as e:
-                    with torch.no_grad(): save_tensors(dict(images=render(H, e.last_finite, sp).cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
+                    with torch.no_grad(): x_last = shard.gather(render(H, e.last_finite, sp))
+                    if shard.lead: save_tensors(dict(images=x_last.cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
                     raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage (or the state that entered it) '
                                         'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
             with torch.no_grad():
-                x_best = render(H, best, sp)
-                save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates),
-                             out/f'stage_{i}.pt')  # small: committed with the run's records
-                save_tensors({k: v.cpu() for k, v in best.items() if v is not None}, out/f'stage_{i}_latents.pt')  # git-ignored: the final pick's input
+                x_best, latents = shard.gather(render(H, best, sp)), full(best)
                 sel = next(h for h in hist if h['selected'])
-                if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
-                    warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
+                if shard.lead:
+                    save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates),
+                                 out/f'stage_{i}.pt')  # small: committed with the run's records
+                    save_tensors({k: v.cpu() for k, v in latents.items()}, out/f'stage_{i}_latents.pt')  # git-ignored: the final pick's input
+                    if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
+                        warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
                 if i + 1 < len(stages) and not stages[i + 1]['restart']:  # advance the selected latents to the next space
                     f = H.advance(best['ws'], best.get('f'), sp)
                     best = dict(ws=best['ws'], f=f.clamp(-cfg.clip_features, cfg.clip_features) if cfg.clip_features else f)
             state, history = best, history + hist
-            save_json(history, out/'history.json')
-            save_tensors(dict(state=state, init=init_state, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
+            state_full = full(state)
+            if shard.lead:
+                save_json(history, out/'history.json')
+                save_tensors(dict(state=state_full, init=full_init, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
 
-        stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
-        selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-        with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
-        win = stage_data[fp['stage']]
-        fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
-        save_json(fp, out/'final_pick.json')
-        x = win['images'].to(device)
-        save_tensors(dict(images=x.cpu(), labels=labels.cpu(), latents=load_tensors(out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
-        result = dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
-                      final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
-                      rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
-                      eval_hints=matcher.eval_hints())
+        def finish():  # rank 0: the final pick among the stage files, synset.pt, the summary
+            stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
+            selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
+            with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
+            win = stage_data[fp['stage']]
+            fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
+            save_json(fp, out/'final_pick.json')
+            save_tensors(dict(images=win['images'], labels=labels.cpu(), latents=load_tensors(out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
+            return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
+                                       final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
+                                       rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
+                                       eval_hints=matcher.eval_hints())
+        x, result = shard.on_rank0(finish)
+        x = x.to(device)
         if evaluate is not None:
             kw = dict(evaluate); hints = result['eval_hints'] if kw.pop('use_eval_hints', False) else {}
-            ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, **kw)
+            ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, shard=shard, **kw)
             result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
                                   cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
             if 'warning' in ev: result['warnings'] = [ev['warning']]
-        rec.log(**result)
+        if rec: rec.log(**result)
         return dict(result, images=x, labels=labels)
-
