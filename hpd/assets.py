@@ -11,28 +11,28 @@ import torch
 from torch import nn
 import hpd
 from .core import safe_torch_load, CheckpointError, repo_root
+from .recipes import dataset_key
 
 # %% auto #0
-__all__ = ['GENERATORS', 'CLASSIFIERS', 'ASSET_ALIASES', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'assets_dir', 'asset_path',
-           'asset_provenance', 'read_checkpoint', 'check_state_dict', 'load_weights', 'load_checkpoint',
-           'weights_fingerprint', 'checkpoint_path']
+__all__ = ['GENERATORS', 'CLASSIFIERS', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'assets_dir', 'asset_path', 'asset_provenance',
+           'read_checkpoint', 'check_state_dict', 'load_weights', 'load_checkpoint', 'weights_fingerprint',
+           'checkpoint_path']
 
 # %% ../nbs/00a_assets.ipynb #18bebd5a
 GENERATORS = {'fashion_mnist': 'fmnist_generator.pt'}   # registered name → StyleGenerator checkpoint in hpd/assets
 CLASSIFIERS = {'fashion_mnist': 'fmnist_resnet18.pt'}   # registered name → classifier checkpoint in hpd/assets
-ASSET_ALIASES = {'fmnist': 'fashion_mnist', 'fashion-mnist': 'fashion_mnist'}
 
 def assets_dir() -> Path:
     "The package's `assets` folder (shipped checkpoints and their provenance)."
     return Path(hpd.__file__).parent/'assets'
 
-def asset_path(name_or_path:str|Path, # a registered name (or alias) of `registry`, or a file
+def asset_path(name_or_path:str|Path, # a registered name of `registry` (a dataset's aliases too), or a file
                registry:dict, # e.g. `GENERATORS`, `CLASSIFIERS`
                what:str='checkpoint', # what the file is, for messages
                otherwise:str='pass the path of a checkpoint file', # the alternative to a registered name, for messages
               ) -> Path:
     "The file of a registered name in `assets_dir()`, else `name_or_path` itself; `FileNotFoundError` naming the registered names if it is missing."
-    key = ASSET_ALIASES.get(str(name_or_path).lower(), str(name_or_path).lower())
+    key = dataset_key(name_or_path) or str(name_or_path).lower()  # shipped assets are named after their dataset: its aliases apply
     path = assets_dir()/registry[key] if key in registry else Path(name_or_path)
     if not path.exists():
         raise FileNotFoundError(f'No {what} at {path}. Registered names: {", ".join(registry)} (files in {assets_dir()}); otherwise {otherwise}.')

@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from .core import torch_rng
-from .data import IMAGENET_SUBSETS
 from .networks import get_network, load_network
 from .assets import CLASSIFIERS
+from .recipes import TORCHVISION_PROXY, dataset_key, recipe
 
 # %% auto #0
 __all__ = ['CRITERIA', 'load_classifier', 'resolve_layer', 'CamDistance', 'FeatureDistance', 'make_criterion']
@@ -29,15 +29,20 @@ def _imagenet_resnet18():
                            f'They are downloaded on first use, which needs the internet; offline, copy resnet18-f37072fd.pth into {hub} '
                            '(or set $TORCH_HOME) and retry.') from None
 
-def load_classifier(name_or_path:str|Path, # 'fashion_mnist', an ImageNet subset key / 'imagenet', or a checkpoint path
+def load_classifier(name_or_path:str|Path, # a dataset (its recipe's proxy: `hpd.recipes`), a shipped classifier's name, or a checkpoint path
                     device='cpu') -> tuple[nn.Module, dict]: # (frozen eval-mode network, info: target_layer, class_map, source)
     "The pretrained proxy classifier for the CAM distance."
-    key = str(name_or_path).lower()
-    if key in IMAGENET_SUBSETS or key in ('imagenet', 'imagenet1k'):
+    key = dataset_key(name_or_path)
+    r = recipe(key) if key else None
+    if r and r.proxy is None:
+        raise FileNotFoundError(f'No CAM proxy classifier for {r.name} (its recipe in hpd.recipes names none): train one with '
+                                'nbs/train_classifier.ipynb and pass its checkpoint path, or choose another criterion (e.g. feature_distance).')
+    if r and r.proxy == TORCHVISION_PROXY:
         net = _imagenet_resnet18()
-        info = dict(source='torchvision resnet18 IMAGENET1K_V1', target_layer='layer4', class_map=IMAGENET_SUBSETS.get(key))
+        info = dict(source='torchvision resnet18 IMAGENET1K_V1', target_layer='layer4', class_map=None if r.class_map is None else list(r.class_map))
         return net.eval().requires_grad_(False).to(device), info
-    net, info = load_network(name_or_path, device, otherwise='ImageNet subset keys (torchvision weights), or a path written by train_classifier.ipynb')
+    net, info = load_network(r.proxy if r else name_or_path, device,
+                             otherwise='a dataset name (its recipe\'s proxy), or a path written by train_classifier.ipynb')
     return net, dict(info, target_layer='layer4', class_map=None)
 
 # %% ../nbs/09_cam_distance.ipynb #05a5c247

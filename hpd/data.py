@@ -15,15 +15,15 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from .core import torch_rng
 from .assets import checkpoint_path
+from .recipes import RECIPES, recipe, canonical_name  # canonical_name: also reached as hpd.data.canonical_name
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10_CLASSES', 'CIFAR_HINT', 'CIFAR_GLOBALS',
-           'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGENET_SUBSETS', 'IMAGE_EXTS', 'IMAGENET_DIRS', 'IMAGENET_HINT',
-           'ALIASES', 'DATASETS', 'Split', 'HPDData', 'stratified_holdout', 'DatasetNotFound', 'DataFileError',
-           'data_roots', 'find_in', 'read_idx', 'load_fashion_mnist_arrays', 'load_fashion_mnist', 'load_digits_data',
-           'CifarUnpickler', 'read_cifar_batch', 'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids',
-           'load_imagenet_subset', 'load_imagenet1k', 'load_tinyimagenet', 'canonical_name', 'load_dataset',
-           'synthetic_labels', 'real_init']
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'IMAGENET_DIRS', 'IMAGENET_HINT', 'LOADERS', 'Split',
+           'HPDData', 'stratified_holdout', 'DatasetNotFound', 'DataFileError', 'data_roots', 'find_in', 'read_idx',
+           'load_fashion_mnist_arrays', 'load_fashion_mnist', 'load_digits_data', 'CifarUnpickler', 'read_cifar_batch',
+           'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids', 'load_imagenet_subset', 'load_imagenet1k',
+           'load_tinyimagenet', 'load_dataset', 'synthetic_labels', 'real_init']
 
 # %% ../nbs/01_data.ipynb #ac3478d6
 class Split:
@@ -306,18 +306,6 @@ def load_cifar10(root=None, im_size:int=32, val_per_class:int=500, seed:int=0, d
 
 # %% ../nbs/01_data.ipynb #7719a1c7
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-IMAGENET_SUBSETS = {
-    'imagenette': [0, 217, 482, 491, 497, 566, 569, 571, 574, 701],
-    'imagewoof': [193, 182, 258, 162, 155, 167, 159, 273, 207, 229],
-    'imagemeow': [281, 282, 283, 284, 285, 291, 292, 290, 289, 287],
-    'imagesquawk': [84, 130, 88, 144, 145, 22, 96, 9, 100, 89],
-    'imagefruit': [953, 954, 949, 950, 951, 957, 952, 945, 943, 948],
-    'imagenet_a': [255, 376, 984, 364, 500, 986, 333, 576, 148, 135],
-    'imagenet_b': [129, 916, 90, 275, 995, 874, 102, 259, 685, 139],
-    'imagenet_c': [565, 94, 554, 535, 92, 392, 291, 136, 324, 11],
-    'imagenet_d': [9, 258, 13, 262, 19, 339, 321, 24, 93, 322],
-    'imagenet_e': [816, 96, 100, 145, 739, 713, 783, 76, 688, 326],
-}
 IMAGE_EXTS = ('.jpeg', '.jpg', '.png', '.bmp', '.webp')
 IMAGENET_DIRS = [CACHE/'data', Path('/data'), Path('/datasets')]  # searched after $HPD_DATA when no root is given
 IMAGENET_HINT = ('Expected an ImageNet-1K tree with train/<wnid>/ and val/<wnid>/ (1000 class folders each, validation images sorted '
@@ -348,32 +336,34 @@ def imagenet_wnids(root:Path) -> list[str]:
     if len(wnids) != 1000: raise ValueError(f'{root/"train"} has {len(wnids)} class folders; ImageNet class indices need all 1000 (sorted wnids).')
     return wnids
 
-def _generator_note(name:str='imagenet128') -> str:
-    "Where the StyleGAN-XL checkpoint that H-PD/GLaD need for ImageNet subsets is, or where to get it."
+def _generator_note(name:str) -> str:
+    "Where the StyleGAN-XL checkpoint `name` that H-PD/GLaD need for ImageNet subsets is, or where to get it."
     try: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl: found at {checkpoint_path(name)}.'
     except FileNotFoundError as e: return f'H-PD and GLaD on ImageNet subsets also need the StyleGAN-XL checkpoint {name}.pkl, which is missing too: {e}'
 
 def _stack(paths, size): return torch.stack([load_image(p, size) for p in paths]) if paths else torch.zeros(0, 3, size, size, dtype=torch.uint8)
 
 def load_imagenet_subset(name:str, root=None, im_size:int=128, val_per_class:int=50, seed:int=0, **_) -> HPDData:
-    "A 10-class ImageNet subset (SPEC §2.8) in memory; ImageNet's val folders are its test split."
-    if name not in IMAGENET_SUBSETS: raise KeyError(f'Unknown ImageNet subset {name!r}; known: {", ".join(IMAGENET_SUBSETS)}.')
+    "A 10-class ImageNet subset (SPEC §2.8; its ImageNet-1K classes are the recipe's `class_map`) in memory; ImageNet's val folders are its test split."
+    subsets = [k for k, r in RECIPES.items() if r.loader == 'imagenet_subset']
+    if name not in subsets: raise KeyError(f'Unknown ImageNet subset {name!r}; known: {", ".join(subsets)}.')
+    classes = list(RECIPES[name].class_map)
     try: r = imagenet_root(root)
     except DatasetNotFound as e:
-        raise DatasetNotFound(f'ImageNet subset {name!r} (ImageNet-1K classes {", ".join(map(str, IMAGENET_SUBSETS[name]))}) is read from an '
-                              f'ImageNet-1K tree, and none was found.\n{e}\n{_generator_note()}') from None
+        raise DatasetNotFound(f'ImageNet subset {name!r} (ImageNet-1K classes {", ".join(map(str, classes))}) is read from an '
+                              f'ImageNet-1K tree, and none was found.\n{e}\n{_generator_note(RECIPES[name].generator)}') from None
     wnids = imagenet_wnids(r)
-    cls = [wnids[i] for i in IMAGENET_SUBSETS[name]]
+    cls = [wnids[i] for i in classes]
     xs, ys = {}, {}
     for split in ['train', 'val']:
         paths, labels = [], []
         for k, w in enumerate(cls):
             ps = _images(r/split/w) if (r/split/w).exists() else []
-            if not ps: raise DatasetNotFound(f'{name}: no images in {r/split/w} (ImageNet class {IMAGENET_SUBSETS[name][k]}).')
+            if not ps: raise DatasetNotFound(f'{name}: no images in {r/split/w} (ImageNet class {classes[k]}).')
             paths += ps; labels += [k] * len(ps)
         xs[split], ys[split] = _stack(paths, im_size), torch.tensor(labels)
     return _bundle(name, xs['train'], ys['train'], xs['val'], ys['val'], IMAGENET_MEAN, IMAGENET_STD, cls, val_per_class, seed,
-                   dict(source=str(r), transform=f'resize shorter side to {im_size}, center crop', imagenet_classes=IMAGENET_SUBSETS[name]))
+                   dict(source=str(r), transform=f'resize shorter side to {im_size}, center crop', imagenet_classes=classes))
 
 def load_imagenet1k(root=None, im_size:int=224, val_per_class:int=10, seed:int=0, **_) -> HPDData:
     "ImageNet-1K, read lazily from the folder tree."
@@ -404,25 +394,17 @@ def load_tinyimagenet(root=None, im_size:int=64, val_per_class:int=10, seed:int=
                    IMAGENET_MEAN, IMAGENET_STD, wnids, val_per_class, seed, dict(source=str(r), transform='none' if im_size == 64 else f'resized 64→{im_size}'))
 
 # %% ../nbs/01_data.ipynb #fc074d50
-_LOADERS = {'fashion_mnist': load_fashion_mnist, 'digits': load_digits_data, 'cifar10': load_cifar10,
-            'tinyimagenet': load_tinyimagenet, 'imagenet1k': load_imagenet1k,
-            **{k: (lambda k: lambda **kw: load_imagenet_subset(k, **kw))(k) for k in IMAGENET_SUBSETS}}
-ALIASES = {'fmnist': 'fashion_mnist', 'fashionmnist': 'fashion_mnist', 'imwoof': 'imagewoof', 'imnette': 'imagenette',
-           'cifar': 'cifar10', 'tiny': 'tinyimagenet', 'imagenet': 'imagenet1k'}
-DATASETS = sorted(_LOADERS)
+LOADERS = {'fashion_mnist': load_fashion_mnist, 'digits': load_digits_data, 'cifar10': load_cifar10,   # a recipe's `loader` → its function
+           'tinyimagenet': load_tinyimagenet, 'imagenet1k': load_imagenet1k, 'imagenet_subset': load_imagenet_subset}
 
-def canonical_name(name:str) -> str:
-    "The registry key for `name` (aliases such as `imwoof` accepted)."
-    key = name.lower().replace('-', '_')
-    key = ALIASES.get(key, key)
-    if key not in _LOADERS: raise KeyError(f'Unknown dataset {name!r}. Known: {", ".join(DATASETS)} (aliases: {", ".join(sorted(ALIASES))}).')
-    return key
-
-def load_dataset(name:str, # e.g. 'fashion_mnist', 'digits', 'cifar10', 'imagewoof' (see `DATASETS`)
+def load_dataset(name:str, # a dataset or alias of `hpd.recipes.RECIPES`, e.g. 'fashion_mnist', 'digits', 'cifar10', 'imagewoof'
                  root:str|Path|None=None, # directory holding the data; else $HPD_DATA, then the usual places
                  **kwargs) -> HPDData: # im_size, val_per_class, seed, download
-    "Load a dataset by name."
-    return _LOADERS[canonical_name(name)](root=root, **kwargs)
+    "Load a dataset by name, with the loader its recipe names."
+    r = recipe(name)
+    if r.loader not in LOADERS: raise KeyError(f'The recipe of {r.name!r} names the loader {r.loader!r}, which hpd.data.LOADERS lacks; known: {", ".join(LOADERS)}.')
+    fn = LOADERS[r.loader]
+    return fn(root=root, **kwargs) if r.loader == r.name else fn(r.name, root=root, **kwargs)  # a loader that serves several datasets is told which
 
 # %% ../nbs/01_data.ipynb #f4717a11
 def synthetic_labels(num_classes:int, # classes in the synthetic set

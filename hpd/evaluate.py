@@ -5,19 +5,22 @@
 # %% ../nbs/04_evaluate.ipynb #da4b9237
 from __future__ import annotations
 import copy, math, time
+from types import MappingProxyType
 from dataclasses import dataclass, asdict
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
+from tqdm import tqdm
 from .core import get_device, torch_rng, use_batched, bf16_autocast
 from .data import HPDData, Split, real_init, stratified_holdout
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
+from .recipes import EVAL_MODELS
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'EVAL_MODELS', 'Protocol', 'get_protocol', 'TrainConfig', 'train_models', 'accuracy', 'evaluate_synset',
+__all__ = ['PROTOCOLS', 'Protocol', 'get_protocol', 'TrainConfig', 'train_models', 'accuracy', 'evaluate_synset',
            'random_real_subset', 'evaluate_random_real', 'evaluate_full', 'evaluate_cross_arch']
 
 # %% ../nbs/04_evaluate.ipynb #ac3478d6
@@ -39,28 +42,27 @@ class Protocol:
 
     def lr_for(self, model:str) -> float: return dict(self.lr_overrides).get(model, self.lr)
 
-    def lr_at(self, t:int, total:int, base:float) -> float:
-        "Learning rate at step (or epoch, with `per_epoch`) `t` of `total`."
-        if self.schedule == 'step': return base * (0.1 if t >= total // 2 else 1.0)
+    def lr_factor(self, t:int, total:int) -> float:
+        "Learning-rate multiplier at step (or epoch, with `per_epoch`) `t` of `total`: the λ of `torch.optim.lr_scheduler.LambdaLR`."
+        if self.schedule == 'step': return 0.1 if t >= total // 2 else 1.0
         w = int(self.warmup * total)
-        if t < w: return base * (1e-7 + (1 - 1e-7) * t / w) if self.per_epoch else base * (t + 1) / w
-        return base * 0.5 * (1 + math.cos(math.pi * (t - w) / max(1, total - w)))
+        if t < w: return 1e-7 + (1 - 1e-7) * t / w if self.per_epoch else (t + 1) / w
+        return 0.5 * (1 + math.cos(math.pi * (t - w) / max(1, total - w)))
 
     def ema_decay(self, t:int) -> float:
         "Decay of the t-th EMA update (1-based)."
         return min(self.ema, 1 - 1 / t) if self.ema_warmup else self.ema
 
-PROTOCOLS = {
+PROTOCOLS = MappingProxyType({   # read-only: a result names its protocol, so a protocol's numbers never change at run time
     'dc': Protocol('dc', lr=0.01),
     'glad': Protocol('glad', lr=1e-3, epochs=1000, epochs_no_dsa=1000, schedule='warmup_cosine', warmup=0.5, per_epoch=True,
                      ema=0.995, ema_warmup=True, lr_overrides=(('VGG11', 1e-4),)),
-}
+})
 
 def get_protocol(p:str|Protocol) -> Protocol:
     if isinstance(p, Protocol): return p
     if p not in PROTOCOLS: raise KeyError(f'Unknown evaluation protocol {p!r}; known: {", ".join(PROTOCOLS)}.')
     return PROTOCOLS[p]
-
 
 # %% ../nbs/04_evaluate.ipynb #fe5dbbce
 @dataclass
@@ -90,16 +92,18 @@ def _ema_(ema:dict, params:dict, decay:float):
     "One EMA update of `ema` toward `params` (decay 0 copies)."
     for k, v in params.items(): ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay)
 
-def _sgd_(p:dict, g:dict, buf:dict, lr:float, m:float, wd:float, first:bool):
-    for k in p:
-        d = g[k] + wd * p[k]
-        buf[k] = d if first else buf[k].mul_(m).add_(d)
-        p[k] = p[k] - lr * buf[k]
+def _optimizer(params, p:Protocol, lr:float, # parameters (tensors: one model's, or K models' stacked), protocol, base rate
+               epochs:int, total:int) -> tuple[torch.optim.SGD, torch.optim.lr_scheduler.LambdaLR]: # epochs, and steps in all
+    "SGD with the protocol's momentum and weight decay, and its schedule as a LambdaLR (step it per step, or per epoch with `per_epoch`)."
+    opt = torch.optim.SGD(params, lr=lr, momentum=p.momentum, weight_decay=p.weight_decay)
+    n = epochs if p.per_epoch else total
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: p.lr_factor(t, n))
 
 # %% ../nbs/04_evaluate.ipynb #0ade7c2c
 def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) and labels
                  data:HPDData, # for shapes and number of classes
-                 cfg:TrainConfig, device=None, progress=None) -> list[nn.Module]:
+                 cfg:TrainConfig, device=None,
+                 progress:bool=False) -> list[nn.Module]: # show a bar over the epochs (stderr)
     "Train `cfg.K` fresh networks on `(x, y)`; returns them (EMA weights when the protocol asks)."
     device = get_device(device)
     p, r = get_protocol(cfg.protocol), cfg.resolved()
@@ -111,33 +115,36 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
     dsa = DSA() if cfg.dsa else None
     steps_per_epoch = math.ceil(len(x) / p.batch)
     total = epochs * steps_per_epoch
-    if use_batched(cfg.batched, device) and not batchnorm_layers(nets[0]):
-        return _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg.bf16, progress)
-    out = []
-    for net, g in zip(nets, gens):
-        params = dict(net.named_parameters())
-        opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=p.momentum, weight_decay=p.weight_decay)
-        ema = {k: v.detach().clone() for k, v in params.items()} if p.ema else None
-        net.train(); step = 0
-        for ep in range(epochs):
-            for idx in _batches(len(x), p.batch, g):
-                for grp in opt.param_groups: grp['lr'] = p.lr_at(ep, epochs, lr) if p.per_epoch else p.lr_at(step, total, lr)
-                xb = dsa(x[idx], generator=g) if dsa else x[idx]
-                with bf16_autocast(device, cfg.bf16): loss = F.cross_entropy(net(xb), y[idx])
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
-                if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
-            if ema is not None and p.per_epoch: _ema_(ema, params, p.ema_decay(ep + 1))
-            if progress: progress(ep, loss.item())
-        if ema is not None:
-            with torch.no_grad():
-                for k, v in params.items(): v.copy_(ema[k])
-        out.append(net.eval())
-    return out
+    batched = use_batched(cfg.batched, device) and not batchnorm_layers(nets[0])
+    bar = tqdm(total=epochs * (1 if batched else cfg.K), desc=f'{cfg.model} ×{cfg.K}', unit='epoch', disable=not progress, leave=False, mininterval=5)
+    with bar:
+        if batched: return _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg.bf16, bar)
+        return [_train_one(net, g, x, y, p, lr, epochs, total, dsa, device, cfg.bf16, bar) for net, g in zip(nets, gens)]
 
-def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, progress):
+def _train_one(net, g, x, y, p, lr, epochs, total, dsa, device, bf16, bar) -> nn.Module:
+    params = dict(net.named_parameters())
+    opt, sched = _optimizer(net.parameters(), p, lr, epochs, total)
+    ema = {k: v.detach().clone() for k, v in params.items()} if p.ema else None
+    net.train(); step = 0
+    for ep in range(epochs):
+        for idx in _batches(len(x), p.batch, g):
+            xb = dsa(x[idx], generator=g) if dsa else x[idx]
+            with bf16_autocast(device, bf16): loss = F.cross_entropy(net(xb), y[idx])
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
+            if not p.per_epoch: sched.step()
+            if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
+        if p.per_epoch: sched.step()
+        if ema is not None and p.per_epoch: _ema_(ema, params, p.ema_decay(ep + 1))
+        bar.update(); bar.set_postfix(loss=f'{loss.item():.3f}', refresh=False)
+    if ema is not None:
+        with torch.no_grad():
+            for k, v in params.items(): v.copy_(ema[k])
+    return net.eval()
+
+def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, bar):
     base = copy.deepcopy(nets[0])
     params = {k: torch.stack([dict(n.named_parameters())[k].detach() for n in nets]) for k, _ in base.named_parameters()}
-    buf = {k: torch.zeros_like(v) for k, v in params.items()}
+    opt, sched = _optimizer(list(params.values()), p, lr, epochs, total)  # one optimizer on the stacked tensors: elementwise, K models at once
     ema = {k: v.clone() for k, v in params.items()} if p.ema else None
     def loss_fn(pr, xb, yb):
         with bf16_autocast(device, bf16): out = functional_call(base, pr, (xb,))
@@ -150,10 +157,13 @@ def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, pr
             xb = torch.stack([dsa(x[o[b]], generator=g) if dsa else x[o[b]] for o, g in zip(orders, gens)])
             yb = torch.stack([y[o[b]] for o in orders])
             grads, loss = step_fn(params, xb, yb)
-            _sgd_(params, grads, buf, p.lr_at(ep, epochs, lr) if p.per_epoch else p.lr_at(step, total, lr), p.momentum, p.weight_decay, step == 0); step += 1
+            for k, v in params.items(): v.grad = grads[k]
+            opt.step(); step += 1
+            if not p.per_epoch: sched.step()
             if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
+        if p.per_epoch: sched.step()
         if ema is not None and p.per_epoch: _ema_(ema, params, p.ema_decay(ep + 1))
-        if progress: progress(ep, loss.mean().item())
+        bar.update(); bar.set_postfix(loss=f'{loss.mean().item():.3f}', refresh=False)
     final = ema if ema is not None else params
     with torch.no_grad():
         for i, net in enumerate(nets):
@@ -178,7 +188,8 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
                     seed:int=0, device=None, batched:bool|None=None, bf16:bool=False,
                     split:str='test', # 'test' for reporting, 'val' for selection
                     net_kwargs:dict|None=None, # e.g. {'width': 32}
-                    test_subset:int|None=None) -> dict: # score on a fixed stratified subset of this many images of the split (cheap CPU checks; recorded)
+                    test_subset:int|None=None, # score on a fixed stratified subset of this many images of the split (cheap CPU checks; recorded)
+                    progress:bool=False) -> dict: # show a bar over the training epochs (stderr)
     "Train K models on the set and report accuracy mean ± std (in %)."
     if len(x_syn) != len(y_syn): raise ValueError(f'{len(x_syn)} images but {len(y_syn)} labels.')
     if tuple(x_syn.shape[1:]) != (data.channels, data.im_size, data.im_size):
@@ -186,7 +197,7 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
     if K < 1: raise ValueError(f'K must be ≥ 1, got {K}.')
     cfg = TrainConfig(model, K, protocol, epochs, dsa, lr, seed, batched, bf16, net_kwargs)
     t0 = time.perf_counter()
-    nets = train_models(x_syn, y_syn, data, cfg, device)
+    nets = train_models(x_syn, y_syn, data, cfg, device, progress)
     t1 = time.perf_counter()
     sp = getattr(data, split)
     if test_subset and test_subset // data.num_classes < torch.bincount(sp.y).min():  # else: the whole split
@@ -218,9 +229,9 @@ def evaluate_full(data:HPDData, model:str='ConvNet', protocol:str='dc', epochs:i
                                 batched=False, bf16=bf16, net_kwargs=net_kwargs), full_train=len(idx))
 
 # %% ../nbs/04_evaluate.ipynb #d435a6cd
-EVAL_MODELS = ['ConvNet', 'AlexNet', 'VGG11', 'ResNet18', 'ViT']
-
-def evaluate_cross_arch(x_syn, y_syn, data:HPDData, models:list=EVAL_MODELS, backbone:str='ConvNet', **kw) -> dict:
+def evaluate_cross_arch(x_syn, y_syn, data:HPDData,
+                        models:tuple|list=EVAL_MODELS, # architectures (default: `hpd.recipes.EVAL_MODELS`)
+                        backbone:str='ConvNet', **kw) -> dict:
     "Evaluate the set on several architectures; `cross` averages all but the backbone."
     per = {m: evaluate_synset(x_syn, y_syn, data, model=m, **kw) for m in models}
     others = [per[m]['mean'] for m in models if m != backbone]

@@ -11,15 +11,15 @@ import yaml
 import torch
 from tqdm.auto import tqdm
 from .core import repo_root, runs_root, get_device, load_json
-from .data import canonical_name, IMAGENET_SUBSETS
+from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS
 from .networks import NETWORKS
 from .generators import SynthesisLayers, load_generator
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
 from .evaluate import PROTOCOLS
+from .cam import CamDistance, load_classifier
 from .distill import DistillConfig, METHODS, lock_owner
-
 
 # %% auto #0
 __all__ = ['PROFILES', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for', 'ExperimentParams',
@@ -59,12 +59,14 @@ def experiment_generator(data, # `HPDData`
                          name:str='auto', # 'auto', 'fashion_mnist' (ours), an official StyleGAN-XL name ('imagenet128', 'cifar10') or a path
                          device=None) -> SynthesisLayers:
     "The generator for `data`, in the data's classes and normalization; shapes checked."
+    r = RECIPES.get(data.name)  # None for data built outside the recipes (its classes are then the generator's)
     if name == 'auto':
-        name = {'fashion_mnist': 'fashion_mnist', 'cifar10': 'cifar10'}.get(data.name, 'imagenet128' if data.name in IMAGENET_SUBSETS else None)
-        if name is None: raise ValueError(f'No default generator for {data.name!r}: pass generator=<a checkpoint path or name>.')
+        name = r.generator if r else None
+        if name is None: raise ValueError(f'No default generator for {data.name!r} (no recipe in hpd.recipes names one): pass generator=<a checkpoint path or name>.')
     if name in GENERATORS or str(name).endswith('.pt'): G = load_generator(name, device=get_device(device))
     else:
-        G = DataAdapter(load_stylegan_xl(name, device=device), data.mean, data.std, IMAGENET_SUBSETS.get(data.name)).to(get_device(device))
+        cmap = list(r.class_map) if r and r.class_map is not None else None
+        G = DataAdapter(load_stylegan_xl(name, device=device), data.mean, data.std, cmap).to(get_device(device))
     if (G.img_channels, G.img_resolution, G.num_classes) != (data.channels, data.im_size, data.num_classes):
         raise ValueError(f'Generator {name!r} makes {G.num_classes} classes of {G.img_channels}×{G.img_resolution}² images; '
                          f'{data.name} has {data.num_classes} classes of {data.channels}×{data.im_size}².')
@@ -120,14 +122,17 @@ class ExperimentParams:
     lr_pixel:float|None = None
     batch_real:int|None = None # real images per class per matcher step (None: the profile's)
     matcher_kwargs:dict = field(default_factory=dict)
-    generator:str = 'auto'
+    generator:str = 'auto' # 'auto': the dataset recipe's (hpd.recipes); a shipped or StyleGAN-XL name; or a checkpoint path
+    proxy:str = 'auto' # CAM proxy classifier: 'auto': the dataset recipe's; a dataset or shipped classifier name; or a checkpoint path
+    cam_real:int|None = None # real images per class behind the CAM distance's class means (None: hpd.cam.CamDistance's)
     K:int = 5 # backbone models
-    eval_models:list = field(default_factory=lambda: ['ConvNet', 'AlexNet', 'VGG11', 'ResNet18', 'ViT']) # the first is the backbone
+    eval_models:list|None = None # evaluation architectures, the backbone first (None: the dataset recipe's)
     cross_K:int = 3 # models per other architecture
     cross_epochs:int|None = None # None: the profile's
     cross_test:int|None = None # test images scoring the other architectures (None: the profile's; the backbone always uses the whole test split)
     protocol:str = 'dc'
     eval_epochs:int|None = None # None: the protocol's
+    eval_net_kwargs:dict = field(default_factory=dict) # passed to the backbone's constructor, e.g. {'width': 16}
     seed:int = 0
     run_name:str|None = None # None: derived from the config
     device:str|None = None
@@ -145,11 +150,11 @@ class ExperimentParams:
         for n in ('tau', 'lr_w', 'lr_f', 'lr_pixel'):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0): p.append(f'{n}={v!r}: must be None or a number > 0')
-        for n in ('steps_per_space', 'select_every', 'total_steps', 'batch_real', 'cross_epochs', 'cross_test', 'eval_epochs'):
+        for n in ('steps_per_space', 'select_every', 'total_steps', 'batch_real', 'cross_epochs', 'cross_test', 'eval_epochs', 'cam_real'):
             v = getattr(self, n)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1): p.append(f'{n}={v!r}: must be None or an integer ≥ 1')
-        if not isinstance(self.eval_models, (list, tuple)) or not self.eval_models or any(m not in NETWORKS for m in self.eval_models):
-            p.append(f'eval_models={self.eval_models!r}: a list of names from {sorted(NETWORKS)}, the backbone first')
+        if self.eval_models is not None and (not isinstance(self.eval_models, (list, tuple)) or not self.eval_models or any(m not in NETWORKS for m in self.eval_models)):
+            p.append(f'eval_models={self.eval_models!r}: None (the dataset recipe\'s) or a list of names from {sorted(NETWORKS)}, the backbone first')
         try: canonical_name(self.dataset)
         except KeyError as e: p.append(str(e).strip('"\''))
         if not p:
@@ -175,21 +180,33 @@ class ExperimentParams:
                              lr_mode=self.lr_mode, tau=self.tau, lr_w=self.lr_w, lr_f=self.lr_f, lr_pixel=self.lr_pixel,
                              seed=self.seed, val_K=self.val_K, val_epochs=self.val_epochs)
 
+    def models(self) -> list[str]:
+        "The evaluation architectures: `eval_models`, else the dataset recipe's (the backbone first)."
+        return list(self.eval_models if self.eval_models is not None else recipe(self.dataset).eval_models)
+
     def evaluation(self) -> dict:
         "The keyword arguments of `hpd.distill.evaluate_run` for the final set."
         return dict(K=self.K, protocol=self.protocol, epochs=self.eval_epochs, seed=self.seed, use_eval_hints=self.matcher in ('mtt', 'tesla'),
-                    models=list(self.eval_models), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'],
-                    cross_test=self.cross_test or PROFILES[self.profile]['cross_test'])
+                    models=self.models(), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'],
+                    cross_test=self.cross_test or PROFILES[self.profile]['cross_test'], progress=True, **({'net_kwargs': dict(self.eval_net_kwargs)} if self.eval_net_kwargs else {}))
+
+    def criteria(self, data, # `HPDData`
+                 device=None) -> dict|None:
+        "The CAM distance for `distill` when `proxy` or `cam_real` differ from the defaults; None: `distill` builds it from the recipe's proxy."
+        if self.proxy == 'auto' and self.cam_real is None: return None
+        net, info = load_classifier(data.name if self.proxy == 'auto' else self.proxy, get_device(device))
+        return {'cam_distance': CamDistance(net, data, class_map=info['class_map'], device=get_device(device), **({'n_real': self.cam_real} if self.cam_real else {}))}
 
     def name(self) -> str:
         "The run's name: `run_name`, else derived from the config (and the generator and evaluation when they differ from the defaults)."
         if self.run_name: return self.run_name
         base = ExperimentParams()
-        extra = {k: getattr(self, k) for k in ('generator', 'K', 'eval_models', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs', 'profile')
-                 if getattr(self, k) != getattr(base, k)}
-        if 'generator' in extra: extra['generator'] = Path(str(self.generator)).stem
+        extra = {k: getattr(self, k) for k in ('generator', 'proxy', 'cam_real', 'K', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs',
+                                               'eval_net_kwargs', 'profile') if getattr(self, k) != getattr(base, k)}
+        if self.models() != list(recipe(self.dataset).eval_models): extra['eval_models'] = self.models()  # the recipe's, given or not, leave the name
+        for k in ('generator', 'proxy'):
+            if k in extra: extra[k] = Path(str(extra[k])).stem
         return run_name_for(self.config(), canonical_name(self.dataset), extra)
-
 
 # %% ../nbs/12_experiment.ipynb #950500c9
 def _value(s:str):

@@ -5,10 +5,12 @@
 # %% ../nbs/05_experts.ipynb #c6507310
 from __future__ import annotations
 import re, time, dataclasses
+from types import MappingProxyType
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 from .core import save_json, load_json, save_tensors, load_tensors, torch_rng, get_device
 from .networks import get_network
 from .augment import DSA
@@ -55,7 +57,7 @@ def check_spec(buffer_spec:list, student_spec:list, where:str=''):
     raise BufferMismatch(f'Expert buffer {where} has {len(a)} parameter tensors, the student {len(b)}. Regenerate the buffer with the student\'s architecture.')
 
 # %% ../nbs/05_experts.ipynb #1772d8e5
-EXPERT_DEFAULTS = dict(model='ConvNet', net_kwargs={}, lr=0.01, momentum=0.0, weight_decay=0.0, batch=256, dsa=True)
+EXPERT_DEFAULTS = MappingProxyType(dict(model='ConvNet', net_kwargs={}, lr=0.01, momentum=0.0, weight_decay=0.0, batch=256, dsa=True))  # read-only; configs copy net_kwargs
 
 def expert_network(config:dict, # a buffer config (or any dict with model, net_kwargs, channels, num_classes, im_size)
                    seed:int|None=None, device='cpu') -> nn.Module:
@@ -94,6 +96,7 @@ def expert_config(data, epochs:int, seed:int=0, max_batches:int|None=None, **ove
     if bad: raise TypeError(f'Unknown expert option(s) {sorted(bad)}; known: {sorted(EXPERT_DEFAULTS)}.')
     cfg = dict(EXPERT_DEFAULTS, **overrides, dataset=data.name, im_size=data.im_size, channels=data.channels, num_classes=data.num_classes,
                epochs=epochs, seed=seed, max_batches=max_batches)
+    cfg['net_kwargs'] = dict(cfg['net_kwargs'])  # its own dict: a config never shares one with the defaults or the caller
     cfg['param_spec'] = param_spec(expert_network(cfg))
     return cfg
 
@@ -104,7 +107,9 @@ def generate_experts(data, # an `HPDData`
                      num_experts:int, epochs:int, # how many experts, epochs each
                      seed:int=0, # expert i uses seed + i
                      max_batches:int|None=None, # tests only: batches per epoch
-                     device=None, log=print, **overrides) -> list:
+                     device=None, log=print,
+                     progress:bool=True, # a bar over the experts (stderr); `log` prints each epoch
+                     **overrides) -> list:
     "Train the missing experts of a buffer; returns the paths of all `num_experts` trajectories."
     out_dir = Path(out_dir); cfg = expert_config(data, epochs, seed, max_batches, **overrides)
     if (out_dir/'config.json').exists():
@@ -116,7 +121,7 @@ def generate_experts(data, # an `HPDData`
     cfg['num_experts'] = num_experts
     save_json(cfg, out_dir/'config.json')
     paths = []
-    for i in range(num_experts):
+    for i in tqdm(range(num_experts), desc=f'experts → {out_dir.name}', unit='expert', disable=not progress):
         p = expert_path(out_dir, i); paths.append(p)
         if p.exists():
             try: _check_traj(load_tensors(p), cfg, p); continue

@@ -35,7 +35,7 @@ class Matcher:
         bad = set(overrides) - set(self.defaults)
         if bad: raise TypeError(f'Unknown option(s) {sorted(bad)} for matcher {self.name!r}; known: {sorted(self.defaults)}.')
         self.data, self.ipc, self.device, self.seed = data, ipc, get_device(device), seed
-        self.cfg = dict(self.defaults, **overrides)
+        self.cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in dict(self.defaults, **overrides).items()}  # own copies: nested dicts (net_kwargs) are never shared with the class defaults or the caller
         self.net_fn = net_fn or (lambda seed=None: get_network(self.cfg['net'], data.channels, data.num_classes, data.im_size, seed=seed,
                                                                 device=self.device, **self.cfg.get('net_kwargs', {})))
         self.g = torch_rng(seed)

@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .generators import SynthesisLayers, Hierarchy
+from .recipes import GLAD_LAYERS, OFFICIAL_RECIPES, recipe
 
 # %% auto #0
-__all__ = ['GLAD_LAYERS', 'OFFICIAL_RECIPES', 'lowpass_filter', 'upfirdn2d', 'filtered_lrelu', 'FullyConnected',
-           'modulated_conv2d', 'SynthesisInput', 'layer_attrs', 'layer_out_shape', 'SynthesisLayer', 'stem_plan',
-           'superres_plan', 'plan_shapes', 'Mapping', 'Synthesis', 'StyleGANXL', 'build_from_plan', 'glad_boundary',
-           'official_plan', 'layer_table', 'param_count']
+__all__ = ['lowpass_filter', 'upfirdn2d', 'filtered_lrelu', 'FullyConnected', 'modulated_conv2d', 'SynthesisInput', 'layer_attrs',
+           'layer_out_shape', 'SynthesisLayer', 'stem_plan', 'superres_plan', 'plan_shapes', 'Mapping', 'Synthesis',
+           'StyleGANXL', 'build_from_plan', 'glad_boundary', 'official_plan', 'layer_table', 'param_count']
 
 # %% ../nbs/10_stylegan_xl.ipynb #c648efa8
 def lowpass_filter(numtaps:int, # filter length (1 = identity, returns None)
@@ -441,17 +441,10 @@ def build_from_plan(plan:dict, # from `stem_plan`/`superres_plan`
     return G if device is None else G.to(device)
 
 # %% ../nbs/10_stylegan_xl.ipynb #0ab60077
-GLAD_LAYERS = {'mtt': 12, 'dc': 16, 'dm': 20}   # GLaD's f_layer per matcher (DSA uses DC's)
-
-def glad_boundary(method:str) -> int:
-    "H-PD boundary (= space index with one layer per space) of GLaD's fixed layer for `method` ('mtt', 'dc', 'dsa', 'dm')."
-    m = {'dsa': 'dc'}.get(method.lower(), method.lower())
-    if m not in GLAD_LAYERS: raise KeyError(f'No GLaD layer for {method!r}; known: {", ".join(GLAD_LAYERS)} (and dsa).')
-    return GLAD_LAYERS[m] + 1
-
-OFFICIAL_RECIPES = {   # name: (resolution, assumed?)
-    'imagenet16': (16, False), 'imagenet32': (32, False), 'imagenet64': (64, False), 'imagenet128': (128, False),
-    'imagenet256': (256, False), 'imagenet512': (512, False), 'cifar10': (32, True)}
+def glad_boundary(method:str, # the matcher: 'mtt', 'dc', 'dsa', 'dm'
+                  dataset:str='imagenette') -> int: # whose recipe gives GLaD's layers (every recipe uses GLaD's published ones today)
+    "H-PD boundary (= space index with one layer per space) of GLaD's fixed layer for `method`, in the recipe's `glad_reference` generator."
+    return recipe(dataset).glad_layer(method) + 1
 
 def official_plan(name:str='imagenet128') -> dict:
     "The layer plan of a released model from its training recipe (shapes only; loading never uses it)."

@@ -1,6 +1,6 @@
 """`hpd-run`, the command a user types, run under a pseudo-terminal (papermill refuses to print a notebook to a terminal, which is
 why the command must give it an output path inside the run's directory)."""
-import os, pty, sys
+import json, os, pty, sys
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -19,13 +19,23 @@ def run_in_pty(cmd:list, env:dict, timeout:int=900) -> tuple[int, str]:
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out.decode(errors='replace')
 
+# a tiny experiment, given as parameters (the notebook has no test branch): the digits at 32×32 with the Fashion-MNIST generator and
+# proxy (whose shapes match), a CAM distance over 10 real images per class, narrow networks, two steps per space and two epochs
+TINY = ['-p', 'dataset', 'digits', '-p', 'generator', 'fashion_mnist', '-p', 'proxy', 'fashion_mnist', '-p', 'cam_real', '10',
+        '-p', 'steps_per_space', '2', '-p', 'select_every', '1', '-p', 'batch_real', '16', '-y', 'matcher_kwargs: {net_kwargs: {width: 16}}',
+        '-p', 'K', '1', '-p', 'eval_epochs', '2', '-y', 'eval_net_kwargs: {width: 16}', '-y', 'eval_models: [ConvNet, AlexNet]',
+        '-p', 'cross_K', '1', '-p', 'cross_epochs', '2']
+
 def test_hpd_run_in_a_terminal(tmp_path):
-    env = dict(os.environ, HPD_TEST='1', HPD_RUNS=str(tmp_path), OMP_NUM_THREADS='1')
-    rc, out = run_in_pty([str(BIN/'hpd-run'), '-p', 'seed', '3'], env)
+    env = dict(os.environ, HPD_RUNS=str(tmp_path), OMP_NUM_THREADS='1')
+    env.pop('HPD_TEST', None)
+    rc, out = run_in_pty([str(BIN/'hpd-run'), *TINY, '-p', 'seed', '3'], env)
     assert rc == 0, out[-4000:]
     nbs = list(tmp_path.glob('experiments/*/*/run_experiment.ipynb'))
     assert len(nbs) == 1 and (nbs[0].parent/'eval.json').exists() and (nbs[0].parent/'stages.png').exists(), (nbs, out[-2000:])
     assert f'run directory: {nbs[0].parent}' in out
+    ev = json.loads((nbs[0].parent/'eval.json').read_text())
+    assert len(ev['accs']) == 1 and ev['config']['epochs'] == 2 and ev['cross_arch_models'] == ['AlexNet'], ev  # the parameters reached the run
 
 def test_hpd_run_refuses_bad_parameters(tmp_path):
     env = dict(os.environ, HPD_RUNS=str(tmp_path))

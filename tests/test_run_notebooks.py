@@ -1,0 +1,37 @@
+"""The papermill notebooks that write runs, executed as a user runs them — papermill with `-p` options — on a tiny configuration,
+into a temporary `HPD_RUNS` (the notebooks have no test branches; `tests/test_notebooks.py` leaves them to these tests).
+`nbs/run_experiment.ipynb` runs through `hpd-run` in `tests/test_cli.py`."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+COVERED = ('run_baselines', 'run_grid')
+
+def papermill(nb:str, out:Path, runs:Path, *params:str) -> dict:
+    "Run `nbs/<nb>.ipynb` with papermill into `out` with `HPD_RUNS=runs`; the executed notebook."
+    env = dict(os.environ, HPD_RUNS=str(runs), OMP_NUM_THREADS='1')
+    env.pop('HPD_TEST', None)  # the parameters alone size the run
+    r = subprocess.run([str(BIN/'papermill'), str(ROOT/'nbs'/f'{nb}.ipynb'), str(out), '-k', 'python3', *params],
+                       env=env, capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return json.loads(out.read_text())
+
+def outputs(nb:dict) -> str:
+    return ''.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')) for c in nb['cells'] for o in c.get('outputs', []))
+
+def test_run_baselines(tmp_path):
+    runs = tmp_path/'runs'
+    nb = papermill('run_baselines', tmp_path/'out.ipynb', runs, '-p', 'dataset', 'digits', '-y', 'ipcs: [1]', '-p', 'K', '2', '-p', 'epochs', '5',
+                   '-p', 'full_epochs', '1', '-y', 'subset_seeds: [0]')
+    out = runs/'baselines'/'digits_dc'
+    res = {f: json.loads((out/f).read_text()) for f in ('random_real_ipc1_subset0.json', 'full_train.json')}
+    assert len(res['random_real_ipc1_subset0.json']['accs']) == 2 and res['random_real_ipc1_subset0.json']['config']['epochs'] == 5
+    assert res['full_train.json']['config']['epochs'] == 1 and (out/'record.json').exists()
+    assert 'IPC 1 subset 0' in outputs(nb)
+
+def test_run_grid_dry_run(tmp_path):
+    nb = papermill('run_grid', tmp_path/'out.ipynb', tmp_path/'runs', '-p', 'grid', 'fmnist_dm_ipc1', '-p', 'dry_run', 'True')
+    text = outputs(nb)
+    assert 'fmnist_dm_ipc1: 3 experiments' in text and text.count('todo') == 3, text[-2000:]
+    assert not (tmp_path/'runs').exists() or not any((tmp_path/'runs').rglob('*.json'))  # a dry run writes no run
