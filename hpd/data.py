@@ -15,7 +15,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from .core import torch_rng
 from .assets import checkpoint_path
-from .recipes import RECIPES, recipe, canonical_name  # canonical_name: also reached as hpd.data.canonical_name
+from .recipes import RECIPES, recipe, canonical_name, IMAGENET_SUBSETS  # the last two are also reached through hpd.data (paper_tables, benchmarks)
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10_CLASSES', 'CIFAR_HINT', 'CIFAR_GLOBALS',
