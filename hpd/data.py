@@ -344,7 +344,7 @@ def _generator_note(name:str) -> str:
 def _stack(paths, size): return torch.stack([load_image(p, size) for p in paths]) if paths else torch.zeros(0, 3, size, size, dtype=torch.uint8)
 
 def load_imagenet_subset(name:str, root=None, im_size:int=128, val_per_class:int=50, seed:int=0, **_) -> HPDData:
-    "A 10-class ImageNet subset (SPEC §2.8; its ImageNet-1K classes are the recipe's `class_map`) in memory; ImageNet's val folders are its test split."
+    "A 10-class ImageNet subset (paper App. C.1; its ImageNet-1K classes are the recipe's `class_map`) in memory; ImageNet's val folders are its test split."
     subsets = [k for k, r in RECIPES.items() if r.loader == 'imagenet_subset']
     if name not in subsets: raise KeyError(f'Unknown ImageNet subset {name!r}; known: {", ".join(subsets)}.')
     classes = list(RECIPES[name].class_map)
