@@ -409,6 +409,7 @@ def distill(data, # `HPDData`
         full_init, labels, done = to_device(saved['init'], device), saved['labels'].to(device), int(saved['done'])
         if saved['matcher'] is not None: matcher.load_state_dict(saved['matcher'])
         shard.assign(labels, data.num_classes)
+        if shard.world > 1 and shard.lead: print(f'{out}: {shard.describe()}', flush=True)  # how the work is split (also in record.json)
         own = lambda st: None if st is None else {k: shard.take(to_device(v, device)) for k, v in st.items()}  # this process's rows
         full = lambda st: {k: shard.gather(v) for k, v in st.items() if v is not None}  # every process's rows
         state, init_state = own(saved['state']), own(full_init)
