@@ -13,7 +13,6 @@ from .core import get_device, seed_everything, save_json, load_json, save_tensor
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
-from .evaluate import evaluate_synset
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
 from .distributed import Shard, evaluate_models, to_device
@@ -21,10 +20,10 @@ from .distributed import Shard, evaluate_models, to_device
 
 # %% auto #0
 __all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
-           'RANGE_SLACK', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
+           'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
            'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError', 'backward_loss',
-           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage', 'final_pick',
-           'evaluate_run', 'run_lock', 'lock_owner', 'resolve_lr_mode', 'distill']
+           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage', 'final_pick_mode',
+           'final_pick', 'evaluate_run', 'run_lock', 'lock_owner', 'resolve_lr_mode', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -188,7 +187,7 @@ def calibrate_rates(H:Hierarchy, state:dict, space:int, loss_fn, # the matcher's
 
 
 # %% ../nbs/11_distill.ipynb #f1abd670
-def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None) -> dict:
+def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None, shard:Shard|None=None) -> dict:
     "Criterion name → `score(images, labels, loss) -> float` (distances built once: their real-side means are cached)."
     out = {}
     for n in dict.fromkeys(names):
@@ -198,12 +197,15 @@ def make_scorers(names, data, cfg:DistillConfig, device, cam=None, feature=None)
             out[n] = lambda x, y, loss, c=dist: c(x, y)
         elif n == 'loss': out[n] = lambda x, y, loss: loss
         elif n == 'last': out[n] = lambda x, y, loss: 0.0
-        elif n == 'val_accuracy': out[n] = lambda x, y, loss: val_accuracy(x, y, data, cfg, device)
+        elif n == 'val_accuracy': out[n] = lambda x, y, loss: val_accuracy(x, y, data, cfg, device, shard)
     return out
 
-def val_accuracy(x, y, data, cfg:DistillConfig, device=None) -> float:
-    "Mean accuracy on the validation split (held out from the training set) of `cfg.val_K` ConvNets trained on `(x, y)`."
-    return evaluate_synset(x, y, data, K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed, device=device)['mean']
+COLLECTIVE = {'val_accuracy'} # criteria every process computes together (their models spread over the processes); rank 0 computes the others
+
+def val_accuracy(x, y, data, cfg:DistillConfig, device=None, shard:Shard|None=None) -> float:
+    "Mean accuracy on the validation split (held out from the training set) of `cfg.val_K` ConvNets trained on `(x, y)` (spread over the processes)."
+    jobs = {'ConvNet': dict(K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed)}
+    return evaluate_models(x, y, data, jobs, device, shard)['ConvNet']['mean']
 
 def pick(history:list[dict], criterion:str) -> int:
     "Index of the best candidate (`last`: the final one; ties: the earliest, i.e. the entering state when it is a candidate)."
@@ -236,9 +238,9 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
     def snapshot(step, loss):
         snap = {n: params[n].detach().clone() for n in names}
         with torch.no_grad(): x = shard.gather(render(H, snap, space))
-        def score():  # rank 0 scores, every process gets the same numbers and so selects the same candidate
-            return (check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {}), {n: float(s(x, labels, loss)) for n, s in scorers.items()}
-        stats, crit = shard.on_rank0(score)
+        # rank 0 scores, every process gets the same numbers and so selects the same candidate (validation models: all processes train them)
+        stats = shard.on_rank0(lambda: check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {})
+        crit = {n: float(s(x, labels, loss)) if n in COLLECTIVE else shard.on_rank0(lambda s=s: float(s(x, labels, loss))) for n, s in scorers.items()}
         candidates.append(snap)
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
     if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
@@ -262,14 +264,18 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
 
 
 # %% ../nbs/11_distill.ipynb #772837e3
+def final_pick_mode(cfg:DistillConfig) -> str:
+    "How the final pick chooses: GLaD's search over spaces by validation accuracy, else `cfg.final_pick`."
+    return 'val_accuracy' if cfg.method == 'glad' and cfg.glad_space == 'best' else cfg.final_pick
+
 def final_pick(cfg:DistillConfig, stages:list[dict], # the stage files' contents (images, labels, …), in order
                selected:list[dict], # each stage's selected candidate (its history entry)
-               data, device=None) -> dict:
+               data, device=None, shard:Shard|None=None) -> dict: # with several processes: `val_accuracy` is computed by all of them
     "The paper's last step: choose among the spaces' chosen candidates (`last_space`, lowest `cam_distance`, or highest `val_accuracy`); ties go to the deeper space."
-    mode = 'val_accuracy' if cfg.method == 'glad' and cfg.glad_space == 'best' else cfg.final_pick
+    mode = final_pick_mode(cfg)
     if len(stages) == 1 or mode == 'last_space': return dict(final_pick=mode, scores=None, stage=len(stages) - 1)
     if mode == 'cam_distance': scores = [-h['criteria']['cam_distance'] for h in selected]
-    else: scores = [val_accuracy(s['images'], s['labels'], data, cfg, device) for s in stages]
+    else: scores = [val_accuracy(s['images'], s['labels'], data, cfg, device, shard) for s in stages]
     best = max(range(len(scores)), key=lambda i: (scores[i], i))
     return dict(final_pick=mode, scores=[abs(v) for v in scores] if mode == 'cam_distance' else scores, stage=best)
 
@@ -373,7 +379,7 @@ def distill(data, # `HPDData`
     matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
     crit = criteria or {}
     names = [cfg.criterion, *cfg.record_criteria] + (['cam_distance'] if cfg.final_pick == 'cam_distance' else [])
-    scorers = make_scorers(names, data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'))
+    scorers = make_scorers(names, data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'), shard)
     stages = plan_stages(cfg, H)
     bounds = data_range(data)
     seed_everything(cfg.seed)
@@ -445,10 +451,16 @@ def distill(data, # `HPDData`
                 save_json(history, out/'history.json')
                 save_tensors(dict(state=state_full, init=full_init, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
 
+        load_stages = lambda: [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
+        selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
+        fp = None
+        if final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
+            with phase('final_pick'): fp = final_pick(cfg, shard.on_rank0(load_stages), selected, data, device, shard)
         def finish():  # rank 0: the final pick among the stage files, synset.pt, the summary
-            stage_data = [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
-            selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-            with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
+            nonlocal fp
+            stage_data = load_stages()
+            if fp is None:
+                with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
             win = stage_data[fp['stage']]
             fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
             save_json(fp, out/'final_pick.json')

@@ -23,7 +23,7 @@ def problem():
     small = dict(ipc=2, matcher_kwargs=dict(net_kwargs={'width': 16}, batch_real=32), init_kwargs=dict(M=20), steps_per_space=4, select_every=2,
                  layers_per_space=2, record_criteria=('cam_distance', 'loss'))
     configs = {'image': DistillConfig(chunk=3, **small),  # gan_backward in chunks; 20 images: 10 per process
-               'class': DistillConfig(**small)}
+               'class': DistillConfig(criterion='val_accuracy', final_pick='val_accuracy', val_K=2, val_epochs=2, **small)}  # validation models spread too
     evaluate = dict(models=['ConvNet', 'AlexNet'], K=3, cross_K=1, epochs=10, net_kwargs={'width': 16})  # 4 tasks over 2 processes
     return digits, G, crit, configs, evaluate
 

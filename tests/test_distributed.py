@@ -28,6 +28,9 @@ def assert_same_run(run:Path, ref:Path):
     assert [(x['stage'], x['step'], x['selected']) for x in h] == [(x['stage'], x['step'], x['selected']) for x in hr]
     for a, b in zip(h, hr):
         for k, v in b['criteria'].items(): assert abs(a['criteria'][k] - v) <= 1e-4 * abs(v), (a, b)
+    fp, fpr = load_json(run/'final_pick.json'), load_json(ref/'final_pick.json')
+    assert fp['stage'] == fpr['stage'] and fp['final_pick'] == fpr['final_pick'] and (fp['scores'] is None) == (fpr['scores'] is None)
+    if fpr['scores']: assert all(abs(a - b) <= 1e-4 * abs(b) for a, b in zip(fp['scores'], fpr['scores']))
     s, sr = load_tensors(run/'synset.pt'), load_tensors(ref/'synset.pt')
     assert torch.equal(s['labels'], sr['labels'])
     d = (s['images'] - sr['images']).abs()
