@@ -132,14 +132,19 @@ class Shard:
         if self.mode == 'image': return describe_split(self.blocks, 'synthetic images') + ', by image'
         return describe_split(self._per, 'classes') + ', by class: ' + '; '.join(f'rank {r}: {list(c)}' for r, c in enumerate(self._per))
 
+    def _assigned(self):
+        if self.blocks is None: raise RuntimeError(f'This Shard (rank {self.rank} of {self.world}) owns no images yet: call assign(labels, num_classes) first '
+                                                   '(hpd.distill.distill does), then pass it on to run_stage / calibrate_rates.')
+
     def take(self, t):
         "This process's rows of a full-set tensor (None stays None)."
-        return t if t is None or self.world == 1 else t[self.idx.to(t.device)]
+        if t is None or self.world == 1: return t
+        self._assigned(); return t[self.idx.to(t.device)]
 
     def gather(self, x:torch.Tensor|None) -> torch.Tensor|None:
         "The full set from every process's rows, in the original order; gradients flow back into this process's rows only."
         if x is None or self.world == 1: return x
-        sizes = [len(b) for b in self.blocks]
+        self._assigned(); sizes = [len(b) for b in self.blocks]
         pad = x.detach().new_zeros((max(sizes), *x.shape[1:])); pad[:len(x)] = x.detach()
         bufs = [torch.empty_like(pad) for _ in sizes]
         dist.all_gather(bufs, pad.contiguous())
@@ -167,6 +172,7 @@ class Shard:
     def loss_fn(self, matcher:Matcher, labels:torch.Tensor): # labels of the full set
         "`loss(own images) -> the loss of the full set`, whose gradient reaches this process's images only."
         if self.world == 1: return lambda x: matcher.loss(x, labels)
+        self._assigned()
         if self.mode == 'image': return lambda x: matcher.loss(self.gather(x), labels)
         own = self.take(labels)
         def loss(x):
