@@ -35,3 +35,13 @@ def test_run_grid_dry_run(tmp_path):
     text = outputs(nb)
     assert 'fmnist_dm_ipc1: 3 experiments' in text and text.count('todo') == 3, text[-2000:]
     assert not (tmp_path/'runs').exists() or not any((tmp_path/'runs').rglob('*.json'))  # a dry run writes no run
+
+def test_run_experiment_pixel_without_generator(tmp_path):
+    "A dataset whose recipe has no generator and no CAM proxy (digits) still runs the Pixel baseline: no generator is loaded, no CAM distance recorded."
+    runs = tmp_path/'runs'
+    papermill('run_experiment', tmp_path/'out.ipynb', runs, '-p', 'dataset', 'digits', '-p', 'method', 'pixel', '-p', 'steps_per_space', '3',
+              '-p', 'K', '1', '-y', 'eval_models: [ConvNet]', '-p', 'eval_epochs', '2', '-p', 'batch_real', '16', '-y', 'eval_net_kwargs: {width: 16}')
+    d, = (runs/'experiments'/'digits').iterdir()
+    assert json.loads((d/'config.json').read_text())['stages'] == [dict(space=None, steps=3, restart=True)]
+    assert not (d/'generator.json').exists() and json.loads((d/'eval.json').read_text())['model'] == 'ConvNet'
+    assert all(set(h['criteria']) == {'last', 'loss'} for h in json.loads((d/'history.json').read_text()))
