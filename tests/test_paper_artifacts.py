@@ -50,3 +50,12 @@ def test_tables_from_fixture_grid(fixture_runs, tmp_path):
     # the paper's tables are on other datasets: each says which finished runs it looked at and why none fits, never a guess
     acc = (tabs/'table_01_02_03_06_accuracy.md').read_text()
     assert 'none of the 3 finished runs of the grids' in acc and '(they are on fashion_mnist)' in acc, acc[-2000:]
+
+def test_readme_results_are_the_rendered_ones():
+    "The README's results block is `papers_figures/results_<dataset>.md` as `paper_figures` last rendered it from runs/."
+    readme = (ROOT/'README.md').read_text()
+    for f in sorted((ROOT/'papers_figures').glob('results_*.md')):
+        ds = f.stem.removeprefix('results_')
+        start, end = f'<!-- results:{ds}:start -->\n', f'<!-- results:{ds}:end -->'
+        assert start in readme and end in readme, f'README.md has no results block for {ds}'
+        assert readme.split(start, 1)[1].split(end, 1)[0] == f.read_text(), f'README.md results for {ds} differ from {f}: re-render with nbs/paper_figures.ipynb'
