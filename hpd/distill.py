@@ -4,11 +4,12 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import hashlib, json, math, os, socket, warnings, contextlib
+import hashlib, json, math, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
@@ -16,14 +17,16 @@ from .init import initialize
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
 from .distributed import Shard, evaluate_models, to_device
+from .recipes import OFFICIAL_RECIPES, recipe
+from .rundir import run_lock, lock_owner, check_generator  # lock_owner: hpd.experiment imports it from here
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'TAU', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
            'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
            'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError', 'backward_loss',
-           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'run_stage', 'final_pick_mode',
-           'final_pick', 'evaluate_run', 'run_lock', 'lock_owner', 'resolve_lr_mode', 'distill']
+           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar', 'run_stage',
+           'final_pick_mode', 'final_pick', 'evaluate_run', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -31,8 +34,6 @@ CRITERIA = ('cam_distance', 'feature_distance', 'loss', 'last', 'val_accuracy')
 HIGHER_IS_BETTER = {'val_accuracy'}
 LR_MODES = ('auto', 'calibrated', 'paper')
 FINAL_PICKS = ('last_space', 'cam_distance', 'val_accuracy')
-# τ: one SGD step moves the rendered image by this fraction of its RMS (per matcher; chosen by the sweep in "Step calibration")
-TAU = {'dm': 0.1, 'dc': 0.03, 'dsa': 0.03, 'mtt': 0.03, 'sre2l': 0.03}
 
 @dataclass
 class DistillConfig:
@@ -51,8 +52,8 @@ class DistillConfig:
     glad_space:int|str|None = None # glad: a space index; None: GLaD's layer for the matcher at the same relative depth; 'best': every space, kept by val accuracy
     init:str = 'averaged_noise' # hpd/glad: 'averaged_noise' or 'random_z'; pixel always 'real'
     init_kwargs:dict = field(default_factory=dict) # e.g. {'M': 1000, 'average': 'w'}
-    lr_mode:str = 'auto' # 'calibrated' (per-space step calibration), 'paper' (fixed rates: lr_w/lr_f or the matcher's), 'auto': paper for StyleGAN-XL, else calibrated
-    tau:float|None = None # calibrated: target image move per step / image RMS (None: TAU[matcher])
+    lr_mode:str = 'auto' # 'calibrated' (per-space step calibration), 'paper' (fixed rates: lr_w/lr_f or the matcher's), 'auto': the dataset recipe's (`resolve_lr_mode`)
+    tau:float|None = None # calibrated: target image move per step / image RMS (None: the dataset recipe's for the matcher, `Recipe.tau_for`)
     lr_w:float|None = None # paper mode: W+ learning rate (None: the matcher's)
     lr_f:float|None = None # paper mode: feature learning rate (None: the matcher's)
     lr_pixel:float|None = None # pixel learning rate (None: the matcher's)
@@ -95,12 +96,14 @@ class DistillConfig:
 
 
 # %% ../nbs/11_distill.ipynb #bd307a3e
-def glad_space_for(matcher:str, H:Hierarchy) -> int:
-    "The space at GLaD's relative depth for `matcher`: the deepest whose boundary is not deeper than GLaD's layer in StyleGAN-XL (DM late, DC/DSA middle, MTT earlier)."
-    depth = glad_boundary(matcher if matcher in ('dm', 'dc', 'dsa', 'mtt') else 'dc') / len(plan_shapes(official_plan('imagenet128')))
+def glad_space_for(matcher:str, H:Hierarchy, dataset:str='imagenette') -> int:
+    "The space at GLaD's relative depth for `matcher`: the deepest whose boundary is not deeper than GLaD's layer (the dataset's recipe: `Recipe.glad_layer` in its `glad_reference` generator; DM late, DC/DSA middle, MTT earlier)."
+    r = recipe(dataset)
+    m = matcher if matcher in ('dm', 'dc', 'dsa', 'mtt') else 'dc'  # GLaD published no layer for the other matchers: DC's, the middle
+    depth = glad_boundary(m, r.name) / len(plan_shapes(official_plan(r.glad_reference)))
     return max(k for k, b in enumerate(H.boundaries) if b / H.G.num_layers <= depth + 1e-9)
 
-def plan_stages(cfg:DistillConfig, H:Hierarchy|None) -> list[dict]:
+def plan_stages(cfg:DistillConfig, H:Hierarchy|None, dataset:str='imagenette') -> list[dict]: # dataset: whose recipe gives GLaD's layer
     "The stages of a run: `{'space': k or None (pixels), 'steps': n, 'restart': start from the init instead of the previous stage}`."
     if cfg.method == 'pixel':
         n = H.num_spaces if H is not None else 1
@@ -108,7 +111,7 @@ def plan_stages(cfg:DistillConfig, H:Hierarchy|None) -> list[dict]:
     total = cfg.total_steps or cfg.steps_per_space * H.num_spaces
     if cfg.method == 'glad':
         if cfg.glad_space == 'best': return [dict(space=k, steps=total, restart=True) for k in range(H.num_spaces)]
-        k = cfg.glad_space if cfg.glad_space is not None else glad_space_for(cfg.matcher, H)
+        k = cfg.glad_space if cfg.glad_space is not None else glad_space_for(cfg.matcher, H, dataset)
         return [dict(space=k, steps=total, restart=True)]
     return [dict(space=k, steps=cfg.steps_per_space, restart=k == 0) for k in range(H.num_spaces)]
 
@@ -216,32 +219,42 @@ def pick(history:list[dict], criterion:str) -> int:
 
 
 # %% ../nbs/11_distill.ipynb #9e6a55b6
-def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn, shard:Shard|None=None) -> tuple[dict, dict]:
-    "The stage's learning rates: pixels and `paper` mode take fixed rates; `calibrated` probes the loss (`calibrate_rates`)."
+def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn, shard:Shard|None=None,
+                tau:float|None=None) -> tuple[dict, dict]: # calibrated: τ (`distill` passes `cfg.tau` or the dataset recipe's)
+    "The stage's learning rates: pixels and `paper` mode take fixed rates; `calibrated` probes the loss (`calibrate_rates`) for a step of τ."
     if space is None: return dict(x=cfg.lr_pixel or matcher.cfg['lr_pixel']), {}
     if lr_mode == 'paper': return dict(ws=cfg.lr_w or matcher.cfg['lr_w'], f=cfg.lr_f or matcher.cfg['lr_f']), {}
-    return calibrate_rates(H, state, space, loss_fn, cfg.tau or TAU.get(matcher.name, 0.03), cfg.chunk, shard=shard)
+    if (tau := tau or cfg.tau) is None: raise ValueError("Calibrated rates need τ: pass tau= (the dataset's, recipe(name).tau_for(matcher)) or set cfg.tau.")
+    return calibrate_rates(H, state, space, loss_fn, tau, cfg.chunk, shard=shard)
+
+def step_bar(steps:int, stage:int, space, progress:bool=True, shard:Shard|None=None) -> tqdm:
+    "A bar over a stage's optimization steps (stderr); off when `progress` is False and on every process but rank 0."
+    return tqdm(total=steps, desc=f'stage {stage} (space {"pixels" if space is None else space})', unit='step', leave=False, mininterval=5,
+                disable=not progress or not (shard or Shard()).lead)
 
 def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int,
               lr_mode:str='calibrated', # resolved: 'calibrated' or 'paper'
               bounds:tuple|None=None, # the data range (`data_range`) for the image checks
-              shard:Shard|None=None) -> tuple[dict, list, dict]: # with several processes: `state` holds this one's rows (`labels`: the full set's)
+              shard:Shard|None=None, # with several processes: `state` holds this one's rows (`labels`: the full set's)
+              tau:float|None=None, # calibrated: τ (None: `cfg.tau`)
+              progress:bool=False) -> tuple[dict, list, dict]: # a bar over the steps (`step_bar`)
     "Optimize one stage; return the selected state, the candidates' history and the stage's rates."
     shard = shard or Shard()
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
     loss_fn = shard.loss_fn(matcher, labels)
-    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard)
+    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard, tau)
     lrs = {n: lrs[n] for n in names}
     params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
+    device = params[names[0]].device
     opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
-    candidates, history = [], []
+    candidates, history = [], []  # the candidates wait in CPU memory: at IPC 50 a real generator's copies of the latents would fill the GPU
     def snapshot(step, loss):
         snap = {n: params[n].detach().clone() for n in names}
         with torch.no_grad(): x = shard.gather(render(H, snap, space))
         # rank 0 scores, every process gets the same numbers and so selects the same candidate (validation models: all processes train them)
         stats = shard.on_rank0(lambda: check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {})
         crit = {n: float(s(x, labels, loss)) if n in COLLECTIVE else shard.on_rank0(lambda s=s: float(s(x, labels, loss))) for n, s in scorers.items()}
-        candidates.append(snap)
+        candidates.append(to_device(snap, 'cpu'))
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
     if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
         if 'probe_loss' in cal: loss0 = cal['probe_loss']
@@ -249,18 +262,19 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
             with torch.no_grad(): x0 = render(H, params, space)
             with torch.enable_grad(): loss0 = loss_fn(x0).item()
         snapshot(0, loss0)
-    for step in range(1, steps + 1):
-        opt.zero_grad(set_to_none=True)
-        loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
-        if not torch.isfinite(loss):
-            err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
-            err.last_finite = candidates[-1] if candidates else {n: state[n].detach().clone() for n in names}  # else the entering state
-            raise err
-        opt.step()
-        if step % cfg.select_every == 0: snapshot(step, loss.item())
+    with step_bar(steps, stage, space, progress, shard) as bar:
+        for step in range(1, steps + 1):
+            opt.zero_grad(set_to_none=True)
+            loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
+            if not torch.isfinite(loss):
+                err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
+                err.last_finite = to_device(candidates[-1], device) if candidates else {n: state[n].detach().clone() for n in names}  # else the entering state
+                raise err
+            opt.step(); bar.update()
+            if step % cfg.select_every == 0: snapshot(step, loss.item())
     best = pick(history, cfg.criterion)
     for i, h in enumerate(history): h['selected'] = i == best
-    return candidates[best], history, dict(lr=lrs, **cal)
+    return to_device(candidates[best], device), history, dict(lr=lrs, **cal)
 
 
 # %% ../nbs/11_distill.ipynb #772837e3
@@ -311,171 +325,176 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
     return ev
 
 
-# %% ../nbs/11_distill.ipynb #6580d6e5
-@contextlib.contextmanager
-def run_lock(out:Path):
-    "Hold `out/.lock` (PID and host) while a run writes into `out`; a second writer is refused, a lock left by a killed process is taken over."
-    lock, me = Path(out)/'.lock', f'{os.getpid()}@{socket.gethostname()}'
-    for _ in range(2):
-        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
-        except FileExistsError:
-            if owner := lock_owner(out): raise RuntimeError(f'{out} is being written by another run (process {owner}). Wait for it to finish, or choose '
-                                                            f'another run directory; if no such process exists, delete {lock}.')
-            lock.unlink(missing_ok=True)  # left by a process that no longer exists
-    os.write(fd, me.encode()); os.close(fd)
-    try: yield lock
-    finally:
-        if lock.exists() and lock.read_text().strip() == me: lock.unlink()
-
-def lock_owner(out:Path) -> str|None:
-    "`pid@host` of the live process holding `out/.lock`, else None (no lock, or one left by a process that no longer exists)."
-    lock = Path(out)/'.lock'
-    owner = lock.read_text().strip() if lock.exists() else ''
-    pid, _, host = owner.partition('@')
-    if not owner: return None
-    return owner if host != socket.gethostname() or (pid.isdigit() and _pid_alive(int(pid))) else None
-
-def _pid_alive(pid:int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
-
 # %% ../nbs/11_distill.ipynb #91032ad7
-PUBLISHED_RATES = ('StyleGANXL',) # generator classes with published latent learning rates (SPEC §2.3): lr_mode='auto' uses them
+PUBLISHED_RATES = ('StyleGANXL',) # generator classes with published latent learning rates (the paper's, §3.3; index page): lr_mode='auto' uses them outside the recipes
 
-def resolve_lr_mode(cfg:DistillConfig, G) -> str:
-    "`auto` → `paper` for generators with published rates (StyleGAN-XL), else `calibrated`."
+def resolve_lr_mode(cfg:DistillConfig, G, dataset:str|None=None) -> str:
+    "`auto` → the dataset recipe's `lr_mode` when `G` is the recipe's own kind of generator (a released StyleGAN-XL or ours); otherwise `paper` for generators with published rates (StyleGAN-XL), else `calibrated`."
     if cfg.lr_mode != 'auto': return cfg.lr_mode
-    return 'paper' if type(getattr(G, 'G', G)).__name__ in PUBLISHED_RATES else 'calibrated'
+    published = type(getattr(G, 'G', G)).__name__ in PUBLISHED_RATES
+    r = recipe(dataset) if dataset is not None else None
+    if G is not None and r is not None and r.generator is not None and (r.generator in OFFICIAL_RECIPES) == published: return r.lr_mode
+    return 'paper' if published else 'calibrated'
 
-def _check_generator(out:Path, G) -> dict|None:
-    "The generator's identity; a run directory written with other weights is refused (a resume must not mix generators)."
-    if G is None: return None
-    ident = dict(cls=type(getattr(G, 'G', G)).__name__, weights_sha256=weights_fingerprint(G), num_layers=G.num_layers)
-    if (out/'generator.json').exists() and load_json(out/'generator.json')['weights_sha256'] != ident['weights_sha256']:
-        raise ValueError(f'{out} was written with the generator {load_json(out/"generator.json")["weights_sha256"]}, not {ident["weights_sha256"]}: '
-                         'a resumed run must use the same weights. Choose another run directory.')
-    return ident
+def resolve_tau(cfg:DistillConfig, dataset:str) -> float:
+    "The calibrated step size τ: `cfg.tau`, else the dataset recipe's for the matcher."
+    return cfg.tau or recipe(dataset).tau_for(cfg.matcher)
 
-def distill(data, # `HPDData`
-            cfg:DistillConfig, out:str|Path, # config; run directory
-            G:SynthesisLayers|None=None, # the generator (hpd/glad)
-            criteria:dict|None=None, # prebuilt distances, e.g. {'cam_distance': CamDistance(...)} (else built from hpd.cam)
-            evaluate:dict|None=None, # kwargs of `evaluate_run` for the final set (None: skip)
-            device=None, stop_after:int|None=None, # stop after this many stages (simulates an interruption)
-            shard:Shard|None=None) -> dict: # how torchrun's processes share the work (`hpd.distributed.Shard`; None: by image, or all here in one process)
-    "Run H-PD, GLaD or Pixel distillation; returns the final images, labels and a summary."
-    device, out, shard = get_device(device), Path(out), shard or Shard()
+def advance(H:Hierarchy, state:dict, space:int, clip:float|None=None) -> dict: # clip: clamp the features to ±clip (None: no clamp)
+    "The method's step between spaces: the selected latents carried into the next space, f_{k+1} = G_{k+1}(w*, f_k*)."
+    with torch.no_grad(): f = H.advance(state['ws'], state.get('f'), space)
+    return dict(ws=state['ws'], f=f.clamp(-clip, clip) if clip else f)
+
+
+# %% ../nbs/11_distill.ipynb #c2e114f3
+@dataclass
+class _Run:
+    "What the steps of one `distill` call share (built by `_set_up`)."
+    data: object; cfg: DistillConfig; out: Path; G: SynthesisLayers|None; device: torch.device; shard: Shard; progress: bool
+    H: Hierarchy|None; lr_mode: str; tau: float; matcher: Matcher; scorers: dict; stages: list; bounds: tuple
+    rec: RunRecord|None = None # rank 0's record (set when the run directory is opened)
+    labels: torch.Tensor|None = None; full_init: dict|None = None # the full set's labels and initial state
+
+    def phase(self, name:str): return self.rec.phase(name) if self.rec else contextlib.nullcontext()  # timed on rank 0
+    def own(self, st:dict|None) -> dict|None: return None if st is None else {k: self.shard.take(to_device(v, self.device)) for k, v in st.items()}  # this process's rows
+    def full(self, st:dict) -> dict: return {k: self.shard.gather(v) for k, v in st.items() if v is not None}  # every process's rows
+
+def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, shard:Shard, progress:bool) -> _Run:
+    "Check everything before any work, build the matcher and the criteria, plan the stages."
     if cfg.method != 'pixel' and not isinstance(G, SynthesisLayers):
         raise TypeError(f'method={cfg.method!r} needs a generator implementing hpd.generators.SynthesisLayers, got {type(G).__name__}.')
     H = Hierarchy(G.to(device).eval().requires_grad_(False), cfg.layers_per_space) if G is not None else None
     cfg.check(H.num_spaces if H is not None else None, has_val=len(getattr(data, 'val', None) or []) > 0)
     shard.check(cfg.matcher)
-    lr_mode = resolve_lr_mode(cfg, G)
+    lr_mode, tau = resolve_lr_mode(cfg, G, data.name), resolve_tau(cfg, data.name)
     if lr_mode == 'calibrated' and (cfg.lr_w or cfg.lr_f):
         raise ValueError(f"lr_w/lr_f would be ignored: rates are calibrated per space for {type(getattr(G, 'G', G)).__name__} (lr_mode={cfg.lr_mode!r}); pass lr_mode='paper' to fix them.")
     matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
     crit = criteria or {}
     names = [cfg.criterion, *cfg.record_criteria] + (['cam_distance'] if cfg.final_pick == 'cam_distance' else [])
     scorers = make_scorers(names, data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'), shard)
-    stages = plan_stages(cfg, H)
-    bounds = data_range(data)
+    run = _Run(data, cfg, out, G, device, shard, progress, H, lr_mode, tau, matcher, scorers, plan_stages(cfg, H, data.name), data_range(data))
     seed_everything(cfg.seed)
-
     counts = torch.bincount(data.train.y, minlength=data.num_classes)
     if cfg.ipc > counts.min().item():
         raise ValueError(f'IPC {cfg.ipc} is more than the smallest class of {data.name} holds ({counts.min().item()} training images): a distilled set cannot be larger than its data.')
     shard.assign(torch.arange(data.num_classes).repeat_interleave(cfg.ipc), data.num_classes)  # refuses too many processes before any work
-    if shard.lead: out.mkdir(parents=True, exist_ok=True)
-    rec = None
-    with run_lock(out) if shard.lead else contextlib.nullcontext():  # one writer per run directory: rank 0
-        def start():  # rank 0: check and open the run directory; the state to start from (saved, else drawn)
-            nonlocal rec
-            if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
-                raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
-            gen = _check_generator(out, G)
-            save_json(dict(config=asdict(cfg), key=cfg.key(), stages=stages, lr_mode=lr_mode, matcher=matcher.config,
-                           init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
-            rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=lr_mode, processes=shard.world, shard=shard.describe()), device)
-            if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
-            if (out/'state.pt').exists():
-                saved = load_tensors(out/'state.pt', device)
-                # history.json is written before state.pt: drop what a stage interrupted in between left there
-                return saved, [h for h in load_json(out/'history.json') if h['stage'] < int(saved['done'])]
-            with rec.phase('init'):
-                if cfg.method == 'pixel':
-                    x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
-                else:
-                    ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
-            save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
-            return dict(state=None, init=init_state, labels=labels, done=0, matcher=None), []
-        saved, history = shard.on_rank0(start)
-        full_init, labels, done = to_device(saved['init'], device), saved['labels'].to(device), int(saved['done'])
-        if saved['matcher'] is not None: matcher.load_state_dict(saved['matcher'])
-        shard.assign(labels, data.num_classes)
-        if shard.world > 1 and shard.lead: print(f'{out}: {shard.describe()}', flush=True)  # how the work is split (also in record.json)
-        own = lambda st: None if st is None else {k: shard.take(to_device(v, device)) for k, v in st.items()}  # this process's rows
-        full = lambda st: {k: shard.gather(v) for k, v in st.items() if v is not None}  # every process's rows
-        state, init_state = own(saved['state']), own(full_init)
-        phase = rec.phase if rec else lambda name: contextlib.nullcontext()
+    return run
 
-        for i in range(done, len(stages)):
-            if stop_after is not None and i >= stop_after: return dict(stopped_after=i)
-            sp = stages[i]['space']
-            if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
-                with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=H.to_space(init_state['ws'], sp))
-            with phase(f'stage_{i}'):
-                try: best, hist, rates = run_stage(H, state, sp, stages[i]['steps'], labels, matcher, scorers, cfg, i, lr_mode, bounds, shard)
-                except NonFiniteLoss as e:
-                    with torch.no_grad(): x_last = shard.gather(render(H, e.last_finite, sp))
-                    if shard.lead: save_tensors(dict(images=x_last.cpu(), labels=labels.cpu(), stage=i), out/'last_finite.pt')
-                    raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {out}); the last finite snapshot of this stage (or the state that entered it) '
-                                        'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
-            with torch.no_grad():
-                x_best, latents = shard.gather(render(H, best, sp)), full(best)
-                sel = next(h for h in hist if h['selected'])
-                if shard.lead:
-                    save_tensors(dict(images=x_best.cpu(), labels=labels.cpu(), space=-1 if sp is None else sp, rates=rates),
-                                 out/f'stage_{i}.pt')  # small: committed with the run's records
-                    save_tensors({k: v.cpu() for k, v in latents.items()}, out/f'stage_{i}_latents.pt')  # git-ignored: the final pick's input
-                    if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
-                        warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
-                if i + 1 < len(stages) and not stages[i + 1]['restart']:  # advance the selected latents to the next space
-                    f = H.advance(best['ws'], best.get('f'), sp)
-                    best = dict(ws=best['ws'], f=f.clamp(-cfg.clip_features, cfg.clip_features) if cfg.clip_features else f)
-            state, history = best, history + hist
-            state_full = full(state)
-            if shard.lead:
-                save_json(history, out/'history.json')
-                save_tensors(dict(state=state_full, init=full_init, labels=labels, done=i + 1, matcher=matcher.state_dict()), out/'state.pt')
+def _open_run(run:_Run) -> tuple[dict, list]:
+    "Rank 0: check and open the run directory (config, record, generator); the state to start from (saved, else drawn) and the history so far."
+    out, cfg, data, G, device = run.out, run.cfg, run.data, run.G, run.device
+    if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
+        raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
+    gen = check_generator(out, G)
+    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config,
+                   init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
+    run.rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=run.lr_mode, processes=run.shard.world, shard=run.shard.describe()), device)
+    if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+    if (out/'state.pt').exists():
+        saved = load_tensors(out/'state.pt', device)
+        # history.json is written before state.pt: drop what a stage interrupted in between left there
+        return saved, [h for h in load_json(out/'history.json') if h['stage'] < int(saved['done'])]
+    with run.phase('init'):
+        if cfg.method == 'pixel':
+            x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
+        else:
+            ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
+    save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
+    return dict(state=None, init=init_state, labels=labels, done=0, matcher=None), []
 
-        load_stages = lambda: [load_tensors(out/f'stage_{i}.pt') for i in range(len(stages))]
-        selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-        fp = None
-        if final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
-            with phase('final_pick'): fp = final_pick(cfg, shard.on_rank0(load_stages), selected, data, device, shard)
-        def finish():  # rank 0: the final pick among the stage files, synset.pt, the summary
-            nonlocal fp
-            stage_data = load_stages()
-            if fp is None:
-                with rec.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, data, device)
-            win = stage_data[fp['stage']]
-            fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
-            save_json(fp, out/'final_pick.json')
-            save_tensors(dict(images=win['images'], labels=labels.cpu(), latents=load_tensors(out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'], method=cfg.method, stage=fp['stage']), out/'synset.pt')
-            return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
-                                       final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=lr_mode,
-                                       rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
-                                       eval_hints=matcher.eval_hints())
-        x, result = shard.on_rank0(finish)
-        x = x.to(device)
-        if evaluate is not None:
-            kw = dict(evaluate); hints = result['eval_hints'] if kw.pop('use_eval_hints', False) else {}
-            ev = evaluate_run(x, labels, data, out, rec, device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, shard=shard, **kw)
-            result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
-                                  cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
-            if 'warning' in ev: result['warnings'] = [ev['warning']]
-        if rec: rec.log(**result)
-        return dict(result, images=x, labels=labels)
+def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
+    "Stage `i`: `run_stage` in its space; a loss that is no longer finite leaves the last finite images in `last_finite.pt` and says how to go on."
+    sp = run.stages[i]['space']
+    with run.phase(f'stage_{i}'):
+        try: return run_stage(run.H, state, sp, run.stages[i]['steps'], run.labels, run.matcher, run.scorers, run.cfg, i, run.lr_mode, run.bounds, run.shard,
+                              tau=run.tau, progress=run.progress)
+        except NonFiniteLoss as e:
+            with torch.no_grad(): x_last = run.shard.gather(render(run.H, e.last_finite, sp))
+            if run.shard.lead: save_tensors(dict(images=x_last.cpu(), labels=run.labels.cpu(), stage=i), run.out/'last_finite.pt')
+            raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {run.out}); the last finite snapshot of this stage (or the state that entered it) '
+                                'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
+
+def _save_stage(run:_Run, i:int, best:dict, hist:list, rates:dict):
+    "Stage `i`'s selected images (`stage_i.pt`, small) and latents (`stage_i_latents.pt`, the final pick's input); a warning when they leave the data range."
+    sp = run.stages[i]['space']
+    with torch.no_grad(): x_best, latents = run.shard.gather(render(run.H, best, sp)), run.full(best)
+    sel = next(h for h in hist if h['selected'])
+    if not run.shard.lead: return
+    save_tensors(dict(images=x_best.cpu(), labels=run.labels.cpu(), space=-1 if sp is None else sp, rates=rates), run.out/f'stage_{i}.pt')
+    save_tensors({k: v.cpu() for k, v in latents.items()}, run.out/f'stage_{i}_latents.pt')
+    if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
+        warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
+
+def _run_stages(run:_Run, state:dict|None, init_state:dict, history:list, done:int) -> list:
+    "The method: from stage `done` on, optimize in the stage's space and select a candidate, save it, advance it into the next space; `state.pt` after every stage (a resume starts there)."
+    stages = run.stages
+    for i in range(done, len(stages)):
+        sp = stages[i]['space']
+        if stages[i]['restart']:  # from the init (the first space, each of GLaD's spaces, pixels)
+            with torch.no_grad(): state = dict(init_state) if sp is None else dict(ws=init_state['ws'], f=run.H.to_space(init_state['ws'], sp))
+        best, hist, rates = _optimize(run, state, i)
+        _save_stage(run, i, best, hist, rates)
+        if i + 1 < len(stages) and not stages[i + 1]['restart']: best = advance(run.H, best, sp, run.cfg.clip_features)
+        state, history = best, history + hist
+        state_full = run.full(state)
+        if run.shard.lead:
+            save_json(history, run.out/'history.json')
+            save_tensors(dict(state=state_full, init=run.full_init, labels=run.labels, done=i + 1, matcher=run.matcher.state_dict()), run.out/'state.pt')
+    return history
+
+def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
+    "The final pick among the stages' selected candidates; rank 0 writes `final_pick.json` and `synset.pt`. Returns the final images and the run's summary."
+    stages, cfg = run.stages, run.cfg
+    load_stages = lambda: [load_tensors(run.out/f'stage_{i}.pt') for i in range(len(stages))]
+    selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
+    fp = None
+    if final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
+        with run.phase('final_pick'): fp = final_pick(cfg, run.shard.on_rank0(load_stages), selected, run.data, run.device, run.shard)
+    def finish(fp):  # rank 0
+        stage_data = load_stages()
+        if fp is None:
+            with run.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, run.data, run.device)
+        win = stage_data[fp['stage']]
+        fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
+        save_json(fp, run.out/'final_pick.json')
+        save_tensors(dict(images=win['images'], labels=run.labels.cpu(), latents=load_tensors(run.out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'],
+                          method=cfg.method, stage=fp['stage']), run.out/'synset.pt')
+        return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
+                                   final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
+                                   rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
+                                   eval_hints=run.matcher.eval_hints())
+    x, result = run.shard.on_rank0(lambda: finish(fp))
+    return x.to(run.device), result
+
+def _evaluate(run:_Run, x:torch.Tensor, evaluate:dict, result:dict):
+    "Evaluate the final set (`evaluate_run`); its summary goes into `result`."
+    kw = dict(evaluate); hints = result['eval_hints'] if kw.pop('use_eval_hints', False) else {}
+    ev = evaluate_run(x, run.labels, run.data, run.out, run.rec, run.device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, shard=run.shard, **kw)
+    result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
+                          cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
+    if 'warning' in ev: result['warnings'] = [ev['warning']]
+
+def distill(data, # `HPDData` (its name must have a recipe in `hpd.recipes`: τ, GLaD's layer and the lr rule come from there)
+            cfg:DistillConfig, out:str|Path, # config; run directory
+            G:SynthesisLayers|None=None, # the generator (hpd/glad)
+            criteria:dict|None=None, # prebuilt distances, e.g. {'cam_distance': CamDistance(...)} (else built from hpd.cam)
+            evaluate:dict|None=None, # kwargs of `evaluate_run` for the final set (None: skip)
+            device=None,
+            shard:Shard|None=None, # how torchrun's processes share the work (`hpd.distributed.Shard`; None: by image, or all here in one process)
+            progress:bool=True) -> dict: # a bar over each stage's steps (stderr; rank 0 only)
+    "Run H-PD, GLaD or Pixel distillation; returns the final images, labels and a summary."
+    run = _set_up(data, cfg, Path(out), G, criteria, get_device(device), shard or Shard(), progress)
+    if run.shard.lead: run.out.mkdir(parents=True, exist_ok=True)
+    with run_lock(run.out) if run.shard.lead else contextlib.nullcontext():  # one writer per run directory: rank 0
+        saved, history = run.shard.on_rank0(lambda: _open_run(run))
+        run.full_init, run.labels = to_device(saved['init'], run.device), saved['labels'].to(run.device)
+        if saved['matcher'] is not None: run.matcher.load_state_dict(saved['matcher'])
+        run.shard.assign(run.labels, data.num_classes)
+        if run.shard.world > 1 and run.shard.lead: print(f'{run.out}: {run.shard.describe()}', flush=True)  # how the work is split (also in record.json)
+        history = _run_stages(run, run.own(saved['state']), run.own(run.full_init), history, int(saved['done']))
+        x, result = _final_set(run, history)
+        if evaluate is not None: _evaluate(run, x, evaluate, result)
+        if run.rec: run.rec.log(**result)
+        return dict(result, images=x, labels=run.labels)
+

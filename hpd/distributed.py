@@ -8,13 +8,13 @@ import contextlib, datetime, os, pickle
 import numpy as np
 import torch
 import torch.distributed as dist
-from .core import get_device, use_batched, bf16_autocast
-from .matchers import DM, Matcher
+from .core import get_device
+from .matchers import MATCHERS, Matcher
 from .evaluate import evaluate_synset
 
 # %% auto #0
 __all__ = ['CLASS_SEPARABLE', 'SHARD_MODES', 'launched', 'init_distributed', 'close_distributed', 'split_work', 'describe_split',
-           'dm_class_loss', 'to_device', 'Shard', 'merge_evaluations', 'evaluation_tasks', 'evaluate_models']
+           'to_device', 'Shard', 'merge_evaluations', 'evaluation_tasks', 'evaluate_models']
 
 # %% ../nbs/10b_distributed.ipynb #c333dccb
 def launched() -> bool:
@@ -59,28 +59,7 @@ def describe_split(blocks:list, what:str) -> str:
     return f'{n} {what} over {w} processes: {" + ".join(map(str, sizes))} ({even})'
 
 # %% ../nbs/10b_distributed.ipynb #f547e2c7
-def dm_class_loss(m:DM, # the run's DM matcher (its random stream advances as in `m.loss`)
-                  x:torch.Tensor, y:torch.Tensor, # the owned classes' synthetic images and their labels
-                  classes:list) -> torch.Tensor: # the owned classes
-    "The sum of DM's per-class terms over `classes`, equal to those terms of `m.loss` on the whole set."
-    m.calls += 1
-    net = m.net_fn(m._seed()).train()
-    for p in net.parameters(): p.requires_grad_(False)
-    C = m.data.num_classes
-    draws = [m.dsa.sample(0, siamese=True, generator=m.g) if m.dsa else None for _ in range(C)]
-    aug = lambda t, d: m.dsa.apply(t, d) if d is not None else t
-    real = {c: m.real(c, m.cfg['batch_real']) for c in range(C)}  # every class's batch is drawn: the stream stays the unsharded run's
-    missing = [c for c in classes if not (y == c).any()]
-    if missing: raise ValueError(f'The synthetic labels miss the owned classes {missing}.')
-    syn = [aug(x[(y == c).nonzero().flatten()], draws[c]) for c in classes]
-    batched = use_batched(m.cfg['batched'], m.device)
-    embed = lambda xs: net.embed(torch.cat(xs)).split([len(t) for t in xs]) if batched else [net.embed(t) for t in xs]
-    with torch.no_grad(), bf16_autocast(m.device, m.cfg['bf16']):
-        er = [e.float() for e in embed([aug(real[c], draws[c]) for c in classes])]
-    es = embed(syn)
-    return sum(((r.mean(0) - s.mean(0))**2).sum() for r, s in zip(er, es))
-
-CLASS_SEPARABLE = {'dm': dm_class_loss} # matchers whose loss splits into per-class terms computed from that class's images only
+CLASS_SEPARABLE = tuple(k for k, M in MATCHERS.items() if M.separable) # matchers whose loss splits into per-class terms (`loss(..., classes=)`)
 
 # %% ../nbs/10b_distributed.ipynb #de1e6987
 SHARD_MODES = ('image', 'class')
@@ -176,7 +155,7 @@ class Shard:
         if self.mode == 'image': return lambda x: matcher.loss(self.gather(x), labels)
         own = self.take(labels)
         def loss(x):
-            part = CLASS_SEPARABLE[matcher.name](matcher, x, own, self.classes)
+            part = matcher.loss(x, own, classes=self.classes)
             return part + (self.total(part.detach()) - part.detach())  # the value of the whole sum, the gradient of the own terms
         return loss
 

@@ -26,6 +26,7 @@ class NonFiniteLoss(FloatingPointError): "The distillation loss became NaN/inf."
 class Matcher:
     "Base class: config handling, the random stream, class grouping."
     name, defaults = None, {}
+    separable = False # True: the loss is a sum of per-class terms, each from its own class's images (`loss(..., classes=)` computes some of them)
     def __init__(self, data, # `HPDData`: class-indexed real images
                  ipc:int, # images per class of the synthetic set
                  net_fn=None, # `net_fn(seed) -> nn.Module`; default `get_network(cfg['net'], …)` on data's shape
@@ -45,10 +46,11 @@ class Matcher:
     @property
     def config(self) -> dict: return dict(matcher=self.name, ipc=self.ipc, seed=self.seed, **self.cfg)
     def _seed(self) -> int: return int(torch.randint(2**31 - 1, (1,), generator=self.g))
-    def by_class(self, y_syn):
-        "Indices of each class's synthetic images (every class must be present)."
-        idx = [(y_syn == c).nonzero().flatten() for c in range(self.data.num_classes)]
-        if any(len(i) == 0 for i in idx): raise ValueError(f'The synthetic labels miss classes {[c for c, i in enumerate(idx) if len(i) == 0]}.')
+    def by_class(self, y_syn, classes=None):
+        "Indices of each class's synthetic images, for every class of `classes` (None: all); each must be present."
+        classes = range(self.data.num_classes) if classes is None else classes
+        idx = [(y_syn == c).nonzero().flatten() for c in classes]
+        if missing := [c for c, i in zip(classes, idx) if len(i) == 0]: raise ValueError(f'The synthetic labels miss classes {missing}.')
         return idx
     def real(self, c:int, n:int): return self.data.real_by_class(c, n, generator=self.g, device=self.device)
     def loss(self, x_syn:torch.Tensor, y_syn:torch.Tensor) -> torch.Tensor: raise NotImplementedError
@@ -61,15 +63,21 @@ class DM(Matcher):
     name = 'dm'
     defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False,
                     lr_pixel=1.0, lr_w=1e-2, lr_f=10.0)
-    def loss(self, x_syn, y_syn):
+    separable = True
+    def loss(self, x_syn, y_syn,
+             classes:list|None=None): # only these classes' terms, from their images in `x_syn` (None: every class)
+        "Σ over classes of ‖mean embedding of the augmented real batch − that of the class's synthetic images‖²."
         self.calls += 1
         net = self.net_fn(self._seed()).train()
         for p in net.parameters(): p.requires_grad_(False)
-        idx, C = self.by_class(y_syn), self.data.num_classes
+        C = self.data.num_classes
+        own = list(range(C)) if classes is None else list(classes)
+        idx = self.by_class(y_syn, own)
         draws = [self.dsa.sample(0, siamese=True, generator=self.g) if self.dsa else None for _ in range(C)]
         aug = lambda x, d: self.dsa.apply(x, d) if d is not None else x
-        real = [aug(self.real(c, self.cfg['batch_real']), draws[c]) for c in range(C)]
-        syn = [aug(x_syn[idx[c]], draws[c]) for c in range(C)]
+        batches = [self.real(c, self.cfg['batch_real']) for c in range(C)]  # every class's batch is drawn (indexing; embedding is the cost): the stream is the same whatever `classes`
+        real = [aug(batches[c], draws[c]) for c in own]
+        syn = [aug(x_syn[i], draws[c]) for i, c in zip(idx, own)]
         batched = use_batched(self.cfg['batched'], self.device)
         embed = lambda xs: net.embed(torch.cat(xs)).split([len(x) for x in xs]) if batched else [net.embed(x) for x in xs]
         with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):

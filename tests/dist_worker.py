@@ -1,7 +1,7 @@
 """Run by tests/test_distributed.py under `torchrun --nproc_per_node 2` (gloo, CPU): tiny distillations sharded by image and by class,
 a resume of a run another world size started, a refused run directory, and an injected failure. Rank 0 writes each run directory;
 every rank saves what `distill` returned to it, so the test can compare all of them with one process."""
-import argparse, json, os, sys
+import argparse, contextlib, inspect, json, os, sys
 from pathlib import Path
 import torch
 from torch.distributed.elastic.multiprocessing.errors import record
@@ -27,6 +27,17 @@ def problem():
     evaluate = dict(models=['ConvNet', 'AlexNet'], K=3, cross_K=1, epochs=10, net_kwargs={'width': 16})  # 4 tasks over 2 processes
     return digits, G, crit, configs, evaluate
 
+@contextlib.contextmanager
+def interrupted_at(stage:int, error=RuntimeError, message:str='interrupted'):
+    "Stand-in for a kill (or a failing process): `hpd.distill`'s loop calls `run_stage`, replaced here by one that raises `error` when stage `stage` starts."
+    real = hpd.distill.run_stage
+    def stop(*a, **kw):
+        if inspect.signature(real).bind(*a, **kw).arguments['stage'] == stage: raise error(f'{message} at stage {stage}')
+        return real(*a, **kw)
+    hpd.distill.run_stage = stop
+    try: yield
+    finally: hpd.distill.run_stage = real
+
 @record
 def main():
     ap = argparse.ArgumentParser()
@@ -37,21 +48,17 @@ def main():
     device = init_distributed()
     rank, out = torch.distributed.get_rank(), Path(a.out)
     digits, G, crit, configs, evaluate = problem()
-    if a.fail_stage is not None and rank == 1:
-        run_stage = hpd.distill.run_stage
-        def failing(*args, **kw):
-            if args[8] == a.fail_stage: raise RuntimeError(f'injected failure on rank 1 at stage {a.fail_stage}')
-            return run_stage(*args, **kw)
-        hpd.distill.run_stage = failing
-    for job in a.jobs:
-        mode = 'class' if job == 'class' else 'image'
-        if job == 'conflict':  # the finished image run's directory with another seed: rank 0 refuses it, every rank must raise its error
-            try: distill(digits, DistillConfig(**dict(vars(configs['image']), seed=5)), out/'image', G=G, criteria=crit, device=device, shard=Shard())
-            except ValueError as e: (out/f'conflict_rank{rank}.txt').write_text(str(e))
-            continue
-        r = distill(digits, configs['class' if job == 'class' else 'image'], out/job, G=G, criteria=crit, device=device, shard=Shard(mode),
-                    evaluate=evaluate if job == 'image' else None)
-        torch.save(dict(images=r['images'], labels=r['labels'], accs=r.get('eval', {}).get('accs')), out/f'{job}_rank{rank}.pt')
+    failing = a.fail_stage is not None and rank == 1
+    with interrupted_at(a.fail_stage, message='injected failure on rank 1') if failing else contextlib.nullcontext():
+        for job in a.jobs:
+            mode = 'class' if job == 'class' else 'image'
+            if job == 'conflict':  # the finished image run's directory with another seed: rank 0 refuses it, every rank must raise its error
+                try: distill(digits, DistillConfig(**dict(vars(configs['image']), seed=5)), out/'image', G=G, criteria=crit, device=device, shard=Shard())
+                except ValueError as e: (out/f'conflict_rank{rank}.txt').write_text(str(e))
+                continue
+            r = distill(digits, configs['class' if job == 'class' else 'image'], out/job, G=G, criteria=crit, device=device, shard=Shard(mode),
+                        evaluate=evaluate if job == 'image' else None)
+            torch.save(dict(images=r['images'], labels=r['labels'], accs=r.get('eval', {}).get('accs')), out/f'{job}_rank{rank}.pt')
     close_distributed()
 
 if __name__ == '__main__': main()

@@ -9,7 +9,7 @@ import os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 sys.path.insert(0, str(Path(__file__).parent))
-from dist_worker import problem
+from dist_worker import problem, interrupted_at
 from hpd.core import load_json, load_tensors
 from hpd.distill import distill, evaluate_run
 
@@ -40,7 +40,8 @@ def assert_same_run(run:Path, ref:Path):
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp('dist')
     digits, G, crit, configs, evaluate = problem()
-    distill(digits, configs['image'], out/'resume', G=G, criteria=crit, stop_after=1)  # one process stops after space 0; two finish it
+    with interrupted_at(1), pytest.raises(RuntimeError, match='interrupted at stage 1'):  # one process stops after space 0; two finish it
+        distill(digits, configs['image'], out/'resume', G=G, criteria=crit)
     p = torchrun(out, '--jobs', 'image', 'class', 'resume', 'conflict')
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-4000:]
     for job in ('image', 'class'): distill(digits, configs[job], out/f'ref_{job}', G=G, criteria=crit, evaluate=evaluate if job == 'image' else None)

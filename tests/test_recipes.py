@@ -1,5 +1,5 @@
 """The recipes (`hpd.recipes`, plain data at the bottom of the import graph) against the modules that act on them: every name a
-recipe holds is one those modules know, the defaults `hpd.distill` still keeps agree with the recipes, and a new dataset is one
+recipe holds is one those modules know, `hpd.distill` resolves τ, the lr rule and GLaD's layer from them, and a new dataset is one
 recipe plus its loader."""
 import dataclasses
 import pytest
@@ -23,14 +23,21 @@ def test_names_are_known(r):
 def test_official_recipes_are_downloadable():
     assert set(OFFICIAL_RECIPES) <= set(OFFICIAL_NAMES)
 
-def test_distill_agrees_with_the_recipes():
-    "hpd.distill still keeps τ and the lr-mode rule itself (until it reads the recipe): they must say what the recipes say."
-    assert distill.TAU == TAU
+def test_distill_reads_the_recipes(monkeypatch):
+    "hpd.distill takes τ, the lr rule and GLaD's layer from the dataset's recipe: a recipe that says otherwise changes what distill resolves."
+    assert not hasattr(distill, 'TAU')  # one table, in hpd.recipes
+    H = Hierarchy(StyleGenerator(10, 1, 32), layers_per_space=2)  # 4 spaces: DM's layer and MTT's fall into different ones
     for r in RECIPES.values():
         if r.generator is None: continue
         klass = StyleGANXL if r.generator in OFFICIAL_RECIPES else StyleGenerator
         G = klass.__new__(klass)  # resolve_lr_mode looks at the class only
-        assert distill.resolve_lr_mode(distill.DistillConfig(), G) == r.lr_mode, r.name
+        assert distill.resolve_lr_mode(distill.DistillConfig(), G, r.name) == r.lr_mode, r.name
+        other, dm_space = 'paper' if r.lr_mode == 'calibrated' else 'calibrated', distill.glad_space_for('dm', H, r.name)
+        monkeypatch.setitem(RECIPES, r.name, dataclasses.replace(r, lr_mode=other, tau=tuple(dict(r.tau, dm=0.5).items()),
+                                                                  glad_layers=tuple(dict(r.glad_layers, dm=r.glad_layer('mtt')).items())))
+        assert distill.resolve_lr_mode(distill.DistillConfig(), G, r.name) == other, r.name
+        assert distill.resolve_tau(distill.DistillConfig(matcher='dm'), r.name) == 0.5 and distill.resolve_tau(distill.DistillConfig(matcher='dc'), r.name) == r.tau_for('dc')
+        assert distill.glad_space_for('dm', H, r.name) == distill.glad_space_for('mtt', H, r.name) < dm_space
 
 @pytest.mark.parametrize('matcher', ['dm', 'dc', 'dsa', 'mtt'])
 def test_glad_space_is_the_recipes_layer(matcher):
