@@ -18,7 +18,7 @@ from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
 from .distributed import Shard, evaluate_models, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
-from .rundir import run_lock, lock_owner, check_generator  # lock_owner: hpd.experiment imports it from here
+from .rundir import run_lock, check_generator
 
 
 # %% auto #0

@@ -19,7 +19,8 @@ from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
 from .evaluate import PROTOCOLS
 from .cam import CamDistance, load_classifier
-from .distill import DistillConfig, METHODS, lock_owner
+from .distill import DistillConfig, METHODS
+from .rundir import lock_owner
 
 # %% auto #0
 __all__ = ['PROFILES', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for', 'ExperimentParams',
@@ -111,7 +112,7 @@ class ExperimentParams:
     glad_space:int|str|None = None # glad: a space index, 'best', or None (GLaD's relative depth for the matcher)
     total_steps:int|None = None # glad/pixel: None means steps_per_space × the number of H-PD spaces
     lr_mode:str = 'auto' # 'calibrated', 'paper', 'auto'
-    tau:float|None = None # calibrated: image move per step / image RMS (None: hpd.distill.TAU)
+    tau:float|None = None # calibrated: image move per step / image RMS (None: the dataset recipe's, hpd.recipes.Recipe.tau_for)
     withdrawal:bool = True
     final_pick:str = 'last_space' # 'last_space', 'cam_distance', 'val_accuracy'
     record_val_accuracy:bool = False # also score every candidate by validation accuracy
