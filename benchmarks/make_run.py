@@ -14,12 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch
 from common import command_line, code_version, results_file, add_row, device_name
 from hpd.core import load_json
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.test_cli import TINY as SMOKE  # the tests' tiny experiment (digits with the Fashion-MNIST generator and proxy), one definition
 
-# the tests' tiny experiment (tests/test_cli.py): digits with the Fashion-MNIST generator and proxy, narrow networks, 2 steps, 2 epochs
-SMOKE = ['-p', 'dataset', 'digits', '-p', 'generator', 'fashion_mnist', '-p', 'proxy', 'fashion_mnist', '-p', 'cam_real', '10',
-         '-p', 'steps_per_space', '2', '-p', 'select_every', '1', '-p', 'batch_real', '16', '-y', 'matcher_kwargs: {net_kwargs: {width: 16}}',
-         '-p', 'K', '1', '-p', 'eval_epochs', '2', '-y', 'eval_net_kwargs: {width: 16}', '-y', 'eval_models: [ConvNet, AlexNet]',
-         '-p', 'cross_K', '1', '-p', 'cross_epochs', '2']
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])

@@ -164,6 +164,10 @@ class ExperimentParams:
             except ValueError as e: p.append(str(e))
         return p
 
+    def resolved_criterion(self) -> str:
+        "`criterion`, or its default: 'cam_distance' for H-PD, 'last' (no selection, as GLaD) for GLaD and Pixel."
+        return self.criterion or ('cam_distance' if self.method == 'hpd' else 'last')
+
     def _has_proxy(self) -> bool: return self.proxy != 'auto' or recipe(self.dataset).proxy is not None
     def has_generator(self) -> bool:
         "Whether a generator is named or the dataset's recipe has one (Pixel runs without one take `total_steps`, else `steps_per_space`)."
@@ -174,8 +178,7 @@ class ExperimentParams:
         r, p = recipe(self.dataset), []
         if self.method != 'pixel' and not self.has_generator():
             p.append(f'dataset={self.dataset!r} has no default generator (hpd.recipes): pass -p generator <checkpoint path or shipped name>, or use -p method pixel')
-        crit = self.criterion or ('cam_distance' if self.method == 'hpd' else 'last')
-        if 'cam_distance' in (crit, self.final_pick) and not self._has_proxy():
+        if 'cam_distance' in (self.resolved_criterion(), self.final_pick) and not self._has_proxy():
             p.append(f"criterion/final_pick 'cam_distance' needs a CAM proxy classifier and {r.name} has none (hpd.recipes): pass -p proxy <checkpoint path or shipped name>, or -p criterion loss")
         return p
 
@@ -191,7 +194,7 @@ class ExperimentParams:
         return DistillConfig(method=self.method, matcher=self.matcher, ipc=self.ipc, layers_per_space=self.layers_per_space,
                              matcher_kwargs=dict(self.matcher_kwargs, **({'batch_real': batch_real} if batch_real else {})),
                              steps_per_space=steps, select_every=self.select_every or max(1, steps // 4),
-                             criterion=self.criterion or ('cam_distance' if self.method == 'hpd' else 'last'),
+                             criterion=self.resolved_criterion(),
                              record_criteria=(('cam_distance',) if self._has_proxy() else ()) + ('loss',) + (('val_accuracy',) if self.record_val_accuracy else ()),
                              withdrawal=self.withdrawal, final_pick=self.final_pick, glad_space=self.glad_space, total_steps=self.total_steps,
                              lr_mode=self.lr_mode, tau=self.tau, lr_w=self.lr_w, lr_f=self.lr_f, lr_pixel=self.lr_pixel,
