@@ -2,6 +2,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export OMP_NUM_THREADS ?= 1
+# Runs started by make are alone on the machine: they use every core (threads in distillation, a process per model in
+# evaluation; hpd.core.cpu_plan) unless OMP_NUM_THREADS came from the caller (e.g. OMP_NUM_THREADS=1 for runs side by side).
+ALONE := $(if $(filter file,$(origin OMP_NUM_THREADS)),env -u OMP_NUM_THREADS)
 
 .PHONY: install data run experiment reproduce test export clean baselines
 
@@ -20,11 +23,11 @@ data:
 # The main job on the embedded default: H-PD + DM on Fashion-MNIST at IPC=1 with this project's generator (CPU profile).
 # hpd-run checks the parameters and writes the executed notebook into the run's own directory (printed first).
 run:
-	$(VENV)/bin/hpd-run
+	$(ALONE) $(VENV)/bin/hpd-run
 
 # Any experiment: make experiment ARGS='-p dataset imwoof -p matcher dsa'
 experiment:
-	$(VENV)/bin/hpd-run $(ARGS)
+	$(ALONE) $(VENV)/bin/hpd-run $(ARGS)
 
 # Every grid of a profile (hpd.experiment.GRIDS), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
 PROFILE ?= cpu
@@ -32,7 +35,7 @@ GRIDS_cpu := tau_dm fmnist_dm_ipc1 ablation_dm_ipc1 fig4_dm_ipc1 fmnist_dm_ipc1_
 reproduce:
 	@test -n "$(GRIDS_$(PROFILE))" || (echo "No grids for PROFILE=$(PROFILE); profiles with grids: cpu" && exit 2)
 	mkdir -p runs/grids
-	for g in $(GRIDS_$(PROFILE)); do $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done
+	for g in $(GRIDS_$(PROFILE)); do $(ALONE) $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done
 	$(VENV)/bin/papermill nbs/paper_figures.ipynb runs/grids/paper_figures.ipynb -k python3
 	$(VENV)/bin/papermill nbs/paper_tables.ipynb runs/grids/paper_tables.ipynb -k python3 --cwd nbs
 

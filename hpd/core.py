@@ -12,10 +12,10 @@ import torch
 import hpd
 
 # %% auto #0
-__all__ = ['get_device', 'use_batched', 'bf16_autocast', 'seed_everything', 'torch_rng', 'tune_malloc', 'allocator_info',
-           'NoSpaceLeft', 'atomic_path', 'save_json', 'load_json', 'save_tensors', 'CheckpointError', 'safe_torch_load',
-           'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info', 'package_versions', 'device_info',
-           'RunRecord']
+__all__ = ['get_device', 'use_batched', 'bf16_autocast', 'to_channels_last', 'seed_everything', 'torch_rng', 'tune_malloc',
+           'allocator_info', 'cpu_plan', 'NoSpaceLeft', 'atomic_path', 'save_json', 'load_json', 'save_tensors',
+           'CheckpointError', 'safe_torch_load', 'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info',
+           'package_versions', 'device_info', 'RunRecord']
 
 # %% ../nbs/00_core.ipynb #91c393b5
 def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', … or None to choose
@@ -36,6 +36,12 @@ def use_batched(batched:bool|None, # an explicit choice, or None for the device'
 def bf16_autocast(device:torch.device, on:bool):
     "bfloat16 autocast on `device` when `on`, else a no-op context."
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=on)
+
+def to_channels_last(x, # a module or a tensor
+                     on:bool):
+    "`x` in channels_last memory layout when `on` (modules: their 4-D parameters; tensors: only 4-D ones), else `x` unchanged."
+    if not on or (isinstance(x, torch.Tensor) and x.ndim != 4): return x
+    return x.to(memory_format=torch.channels_last)
 
 # %% ../nbs/00_core.ipynb #10e25089
 def seed_everything(seed:int=0, # one seed for python, numpy and torch (all devices)
@@ -65,6 +71,19 @@ def tune_malloc() -> str:
 def allocator_info() -> str:
     "What `tune_malloc()` returned in this process, or that it was not called (the allocator left at its defaults)."
     return _ALLOCATOR or 'system default (tune_malloc() not called in this process)'
+
+# %% ../nbs/00_core.ipynb #37d0ee07
+def cpu_plan(threads:int=0, # torch threads of this process (0: torch's default: $OMP_NUM_THREADS, else every core)
+             workers:int=0, # evaluation processes (0: one per thread on a CPU, 1 on a GPU, which batches instead)
+             device=None) -> dict:
+    "Set this process's torch threads and say how a run uses the machine: `threads` for distillation, `eval_workers` processes for evaluation."
+    device = get_device(device)
+    for n, v in (('threads', threads), ('workers', workers)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise ValueError(f'{n}={v!r}: use an integer ≥ 0 (0: automatic).')
+    if threads: torch.set_num_threads(threads)
+    n = torch.get_num_threads()
+    return dict(threads=n, eval_workers=workers or (n if device.type == 'cpu' else 1), omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
+                cores=len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
 
 # %% ../nbs/00_core.ipynb #5dff9e97
 class NoSpaceLeft(OSError):

@@ -301,7 +301,7 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
                  cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
                  cross_test:int|None=None, # score them on a fixed stratified subset of this many test images (None: the whole test split)
                  eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
-                 shard:Shard|None=None, # with several processes: their models spread over them (`evaluate_models`), rank 0 writes
+                 shard:Shard|None=None, workers:int=1, # several processes: models spread over them (`evaluate_models`), rank 0 writes; one: `workers` CPU processes (`cpu_plan`)
                  **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
     "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
     shard = shard or Shard()
@@ -311,11 +311,11 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
                                                                                  epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
     def save(m, r):
         if shard.lead: save_json(r, out/'eval'/f'{m}.json')
-    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, save, rec.phase if rec else None))
+    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, save, rec.phase if rec else None, workers=workers))
     per = {m: per[m] for m in models}
     others = [per[m]['mean'] for m in models[1:]]
     summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
-    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:],
+    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:], processes=shard.world, workers=workers if shard.world == 1 else 1,
               cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
     chance = 100 / data.num_classes
     if ev['mean'] <= 1.5 * chance:

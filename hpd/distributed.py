@@ -4,7 +4,10 @@
 
 # %% ../nbs/10b_distributed.ipynb #d78b13fb
 from __future__ import annotations
-import contextlib, datetime, os, pickle
+import contextlib, dataclasses, datetime, importlib, os, pickle, warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+import torch.multiprocessing as tmp
+from tqdm import tqdm
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -191,10 +194,13 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
                     jobs:dict, # architecture → `evaluate_synset` kwargs (K, epochs, seed, …)
                     device=None, shard:Shard|None=None,
                     on_result=None, # called with (architecture, result) as each architecture's result is complete
-                    phase=None) -> dict: # a context factory timing each phase by name (`RunRecord.phase`), or None
+                    phase=None, # a context factory timing each phase by name (`RunRecord.phase`), or None
+                    workers:int=1) -> dict: # one process: this many single-threaded worker processes on a CPU (`hpd.core.cpu_plan`)
     "Every job's `evaluate_synset` result; with several processes each model is a task, spread over them and gathered."
     shard, timed = shard or Shard(), phase or (lambda name: contextlib.nullcontext())
     out = {}
+    if shard.world == 1 and workers > 1 and get_device(device).type == 'cpu' and len(evaluation_tasks(jobs)) > 1:
+        with timed('evaluate_workers'): return _evaluate_in_workers(x, y, data, jobs, workers, on_result)
     if shard.world == 1:
         for m, kw in jobs.items():
             with timed(f'evaluate_{m}'): out[m] = evaluate_synset(x, y, data, model=m, device=device, **kw)
@@ -216,3 +222,41 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
         out[m] = merge_evaluations([done[(m, k)] for k in range(kw.get('K', 5))])
         if on_result: on_result(m, out[m])
     return out
+
+# %% ../nbs/10b_distributed.ipynb #bfe8d7b4
+_WORKER_DATA = None  # the dataset, in a worker process
+
+def _worker_init(data):
+    global _WORKER_DATA
+    torch.set_num_threads(1); _WORKER_DATA = data
+
+def _worker_task(x, y, m, kw):
+    return evaluate_synset(x, y, _WORKER_DATA, model=m, device='cpu', **kw)
+
+def _scoring_data(data):
+    "`data` without what evaluation does not read (the training and validation images beyond one each: shapes come from them)."
+    return dataclasses.replace(data, train=data.train.subset(torch.arange(1)), val=data.val.subset(torch.arange(1)) if len(data.val) else data.val)
+
+def _evaluate_in_workers(x, y, data, jobs, workers, on_result):
+    slim = _scoring_data(data)
+    try: pickle.dumps(slim)
+    except Exception as e:  # e.g. a lazy split whose image loader is a local function
+        warnings.warn(f'Evaluating in this process: the dataset cannot be sent to worker processes ({type(e).__name__}: {e}).')
+        return evaluate_models(x, y, data, jobs, 'cpu', on_result=on_result)
+    tasks, parts, out = evaluation_tasks(jobs), {}, {}
+    mod = importlib.import_module('hpd.distributed')  # spawned processes import the worker functions by module path (a notebook's own are not importable)
+    x, y = x.detach().cpu(), y.cpu()
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=tmp.get_context('spawn'), initializer=mod._worker_init, initargs=(slim,)) as pool, \
+         tqdm(total=len(tasks), desc=f'evaluation, {min(workers, len(tasks))} processes', unit='model', leave=False) as bar:
+        futs = {pool.submit(mod._worker_task, x, y, m, dict(jobs[m], K=1, seed=jobs[m].get('seed', 0) + k, progress=False)): (m, k) for m, k in tasks}
+        for f in as_completed(futs):
+            m, k = futs[f]
+            if (e := f.exception()) is not None:
+                for other in futs: other.cancel()
+                e.add_note(f'(evaluation task {m} model {k}, in a worker process)'); raise e
+            parts[(m, k)] = f.result(); bar.update()
+            K = jobs[m].get('K', 5)
+            if all((m, j) in parts for j in range(K)):
+                out[m] = merge_evaluations([parts[(m, j)] for j in range(K)])
+                if on_result: on_result(m, out[m])
+    return {m: out[m] for m in jobs}

@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch.func import functional_call, grad_and_value, vmap
 from tqdm import tqdm
-from .core import get_device, torch_rng, use_batched, bf16_autocast
+from .core import get_device, torch_rng, use_batched, bf16_autocast, to_channels_last
 from .data import HPDData, Split, real_init, stratified_holdout
 from .networks import get_network, batchnorm_layers
 from .augment import DSA
@@ -75,7 +75,9 @@ class TrainConfig:
     lr:float|None = None # None: the protocol's lr for the model
     seed:int = 0
     batched:bool|None = None # None: vmap on GPUs, the loop on CPUs (where the benchmark found the loop as fast or faster)
-    bf16:bool = False # bfloat16 autocast on CPU (faster on CPUs with avx512_bf16; check accuracy before relying on it)
+    bf16:bool = False # bfloat16 autocast for training and the test pass (`benchmarks/levers.py` measures speed and accuracy)
+    channels_last:bool = False # channels_last memory layout for the networks and their inputs
+    compile:bool = False # torch.compile each network (costs a compile per network: pays only for long trainings)
     net_kwargs:dict|None = None # passed to the network factory, e.g. {'width': 32}
 
     def resolved(self) -> dict:
@@ -109,8 +111,8 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
     p, r = get_protocol(cfg.protocol), cfg.resolved()
     epochs, lr = r['epochs'], r['lr']
     x, y = x.detach().to(device), y.to(device).long()
-    nets = [get_network(cfg.model, data.channels, data.num_classes, data.im_size, seed=cfg.seed + k, device=device, **(cfg.net_kwargs or {}))
-            for k in range(cfg.K)]
+    nets = [to_channels_last(get_network(cfg.model, data.channels, data.num_classes, data.im_size, seed=cfg.seed + k, device=device, **(cfg.net_kwargs or {})),
+                             cfg.channels_last) for k in range(cfg.K)]
     gens = [torch_rng(10_000 + cfg.seed + k) for k in range(cfg.K)]
     dsa = DSA() if cfg.dsa else None
     steps_per_epoch = math.ceil(len(x) / p.batch)
@@ -118,18 +120,19 @@ def train_models(x:torch.Tensor, y:torch.Tensor, # training images (normalized) 
     batched = use_batched(cfg.batched, device) and not batchnorm_layers(nets[0])
     bar = tqdm(total=epochs * (1 if batched else cfg.K), desc=f'{cfg.model} ×{cfg.K}', unit='epoch', disable=not progress, leave=False, mininterval=5)
     with bar:
-        if batched: return _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg.bf16, bar)
-        return [_train_one(net, g, x, y, p, lr, epochs, total, dsa, device, cfg.bf16, bar) for net, g in zip(nets, gens)]
+        if batched: return _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg, bar)
+        return [_train_one(net, g, x, y, p, lr, epochs, total, dsa, device, cfg, bar) for net, g in zip(nets, gens)]
 
-def _train_one(net, g, x, y, p, lr, epochs, total, dsa, device, bf16, bar) -> nn.Module:
+def _train_one(net, g, x, y, p, lr, epochs, total, dsa, device, cfg, bar) -> nn.Module:
     params = dict(net.named_parameters())
+    fwd = torch.compile(net) if cfg.compile else net  # shares net's parameters
     opt, sched = _optimizer(net.parameters(), p, lr, epochs, total)
     ema = {k: v.detach().clone() for k, v in params.items()} if p.ema else None
     net.train(); step = 0
     for ep in range(epochs):
         for idx in _batches(len(x), p.batch, g):
-            xb = dsa(x[idx], generator=g) if dsa else x[idx]
-            with bf16_autocast(device, bf16): loss = F.cross_entropy(net(xb), y[idx])
+            xb = to_channels_last(dsa(x[idx], generator=g) if dsa else x[idx], cfg.channels_last)
+            with bf16_autocast(device, cfg.bf16): loss = F.cross_entropy(fwd(xb), y[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
             if not p.per_epoch: sched.step()
             if ema is not None and not p.per_epoch: _ema_(ema, params, p.ema_decay(step))
@@ -141,13 +144,13 @@ def _train_one(net, g, x, y, p, lr, epochs, total, dsa, device, bf16, bar) -> nn
             for k, v in params.items(): v.copy_(ema[k])
     return net.eval()
 
-def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, bar):
+def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, cfg, bar):  # channels_last and compile: the loop only
     base = copy.deepcopy(nets[0])
     params = {k: torch.stack([dict(n.named_parameters())[k].detach() for n in nets]) for k, _ in base.named_parameters()}
     opt, sched = _optimizer(list(params.values()), p, lr, epochs, total)  # one optimizer on the stacked tensors: elementwise, K models at once
     ema = {k: v.clone() for k, v in params.items()} if p.ema else None
     def loss_fn(pr, xb, yb):
-        with bf16_autocast(device, bf16): out = functional_call(base, pr, (xb,))
+        with bf16_autocast(device, cfg.bf16): out = functional_call(base, pr, (xb,))
         return F.cross_entropy(out.float(), yb)
     step_fn = vmap(grad_and_value(loss_fn))
     step = 0
@@ -171,12 +174,14 @@ def _train_batched(nets, x, y, p, lr, epochs, total, gens, dsa, device, bf16, ba
     return [n.eval() for n in nets]
 
 # %% ../nbs/04_evaluate.ipynb #17ba0791
-@torch.no_grad()
-def accuracy(nets:list[nn.Module], split:Split, device=None, bs:int=1000, bf16:bool=False) -> list[float]:
+@torch.inference_mode()
+def accuracy(nets:list[nn.Module], split:Split, device=None, bs:int=500, # batch size (on this CPU 250–2000 cost the same per image)
+             bf16:bool=False, channels_last:bool=False) -> list[float]:
     "Top-1 accuracy of each network on a whole split."
     device = get_device(device)
     correct = torch.zeros(len(nets))
     for xb, yb in split.batches(bs, device):
+        xb = to_channels_last(xb, channels_last)
         with bf16_autocast(device, bf16):
             for i, n in enumerate(nets): correct[i] += (n(xb).argmax(1) == yb).sum().item()
     return (correct / len(split)).tolist()
@@ -185,7 +190,8 @@ def accuracy(nets:list[nn.Module], split:Split, device=None, bs:int=1000, bf16:b
 def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluate (normalized images, int labels)
                     data:HPDData, # gives the test split and shapes
                     model:str='ConvNet', protocol:str='dc', K:int=5, epochs:int|None=None, dsa:bool=True, lr:float|None=None,
-                    seed:int=0, device=None, batched:bool|None=None, bf16:bool=False,
+                    seed:int=0, device=None, batched:bool|None=None,
+                    bf16:bool=False, channels_last:bool=False, compile:bool=False, # speed levers (`TrainConfig`)
                     split:str='test', # 'test' for reporting, 'val' for selection
                     net_kwargs:dict|None=None, # e.g. {'width': 32}
                     test_subset:int|None=None, # score on a fixed stratified subset of this many images of the split (cheap CPU checks; recorded)
@@ -195,14 +201,14 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
     if tuple(x_syn.shape[1:]) != (data.channels, data.im_size, data.im_size):
         raise ValueError(f'Images of shape {tuple(x_syn.shape[1:])} do not match {data.name} ({data.channels}×{data.im_size}×{data.im_size}).')
     if K < 1: raise ValueError(f'K must be ≥ 1, got {K}.')
-    cfg = TrainConfig(model, K, protocol, epochs, dsa, lr, seed, batched, bf16, net_kwargs)
+    cfg = TrainConfig(model, K, protocol, epochs, dsa, lr, seed, batched, bf16, channels_last, compile, net_kwargs)
     t0 = time.perf_counter()
     nets = train_models(x_syn, y_syn, data, cfg, device, progress)
     t1 = time.perf_counter()
     sp = getattr(data, split)
     if test_subset and test_subset // data.num_classes < torch.bincount(sp.y).min():  # else: the whole split
         sp = sp.subset(stratified_holdout(sp.y, max(1, test_subset // data.num_classes), seed=0)[1])
-    accs = [100 * a for a in accuracy(nets, sp, device, bf16=bf16)]
+    accs = [100 * a for a in accuracy(nets, sp, device, bf16=bf16, channels_last=channels_last)]
     return dict(mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, model=model, protocol=protocol, split=split,
                 config=dict(cfg.resolved(), batched=use_batched(batched, get_device(device))),
                 n_train=len(x_syn), dataset=data.name, n_scored=len(sp),

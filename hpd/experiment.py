@@ -23,9 +23,9 @@ from .distill import DistillConfig, METHODS
 from .rundir import lock_owner
 
 # %% auto #0
-__all__ = ['PROFILES', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for', 'ExperimentParams',
-           'param_args', 'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid',
-           'comparison_rows']
+__all__ = ['PROFILES', 'EVAL_LEVERS', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for',
+           'ExperimentParams', 'param_args', 'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
+           'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -98,6 +98,8 @@ PROFILES = {
     'paper': dict(steps=dict(dm=20, dc=100, dsa=100, mtt=100, tesla=100, sre2l=100), batch_real={}, cross_epochs=None, cross_test=None),
 }
 
+EVAL_LEVERS = ('bf16', 'channels_last', 'compile') # what `eval_kwargs` may set
+
 @dataclass
 class ExperimentParams:
     dataset:str = 'fashion_mnist' # any hpd.data name or alias ('imwoof', 'cifar10', …)
@@ -134,6 +136,9 @@ class ExperimentParams:
     protocol:str = 'dc'
     eval_epochs:int|None = None # None: the protocol's
     eval_net_kwargs:dict = field(default_factory=dict) # passed to the backbone's constructor, e.g. {'width': 16}
+    eval_kwargs:dict = field(default_factory=dict) # evaluation speed levers for every architecture: bf16, channels_last, compile (hpd.evaluate.TrainConfig)
+    threads:int = 0 # torch threads of the run (0: $OMP_NUM_THREADS, else every core; hpd.core.cpu_plan)
+    eval_workers:int = 0 # evaluation processes on a CPU (0: one per thread)
     seed:int = 0
     run_name:str|None = None # None: derived from the config
     device:str|None = None
@@ -145,8 +150,8 @@ class ExperimentParams:
         if self.matcher not in MATCHERS: p.append(f'matcher={self.matcher!r}: use one of {sorted(MATCHERS)}')
         if self.profile not in PROFILES: p.append(f'profile={self.profile!r}: use one of {list(PROFILES)}')
         if self.protocol not in PROTOCOLS: p.append(f'protocol={self.protocol!r}: use one of {list(PROTOCOLS)}')
-        for n in ('ipc', 'K', 'cross_K', 'seed', 'layers_per_space', 'val_K', 'val_epochs'):
-            v, lo = getattr(self, n), 0 if n == 'seed' else 1
+        for n in ('ipc', 'K', 'cross_K', 'seed', 'layers_per_space', 'val_K', 'val_epochs', 'threads', 'eval_workers'):
+            v, lo = getattr(self, n), 0 if n in ('seed', 'threads', 'eval_workers') else 1
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: p.append(f'{n}={v!r}: must be an integer ≥ {lo}')
         for n in ('tau', 'lr_w', 'lr_f', 'lr_pixel'):
             v = getattr(self, n)
@@ -156,6 +161,8 @@ class ExperimentParams:
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1): p.append(f'{n}={v!r}: must be None or an integer ≥ 1')
         if self.eval_models is not None and (not isinstance(self.eval_models, (list, tuple)) or not self.eval_models or any(m not in NETWORKS for m in self.eval_models)):
             p.append(f'eval_models={self.eval_models!r}: None (the dataset recipe\'s) or a list of names from {sorted(NETWORKS)}, the backbone first')
+        if not isinstance(self.eval_kwargs, dict) or set(self.eval_kwargs) - set(EVAL_LEVERS):
+            p.append(f'eval_kwargs={self.eval_kwargs!r}: a mapping with keys among {EVAL_LEVERS}')
         try: canonical_name(self.dataset)
         except KeyError as e: p.append(str(e).strip('"\''))
         if not p: p += self._missing_assets()
@@ -208,7 +215,7 @@ class ExperimentParams:
         "The keyword arguments of `hpd.distill.evaluate_run` for the final set."
         return dict(K=self.K, protocol=self.protocol, epochs=self.eval_epochs, seed=self.seed, use_eval_hints=self.matcher in ('mtt', 'tesla'),
                     models=self.models(), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'],
-                    cross_test=self.cross_test or PROFILES[self.profile]['cross_test'], progress=True, **({'net_kwargs': dict(self.eval_net_kwargs)} if self.eval_net_kwargs else {}))
+                    cross_test=self.cross_test or PROFILES[self.profile]['cross_test'], progress=True, **({'net_kwargs': dict(self.eval_net_kwargs)} if self.eval_net_kwargs else {}), **self.eval_kwargs)
 
     def criteria(self, data, # `HPDData`
                  device=None) -> dict|None:
@@ -222,7 +229,7 @@ class ExperimentParams:
         if self.run_name: return self.run_name
         base = ExperimentParams()
         extra = {k: getattr(self, k) for k in ('generator', 'proxy', 'cam_real', 'K', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs',
-                                               'eval_net_kwargs', 'profile') if getattr(self, k) != getattr(base, k)}
+                                               'eval_net_kwargs', 'eval_kwargs', 'profile') if getattr(self, k) != getattr(base, k)}
         if self.models() != list(recipe(self.dataset).eval_models): extra['eval_models'] = self.models()  # the recipe's, given or not, leave the name
         for k in ('generator', 'proxy'):
             if k in extra: extra[k] = Path(str(extra[k])).stem

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
-from .core import get_device, torch_rng, use_batched, bf16_autocast
+from .core import get_device, torch_rng, use_batched, bf16_autocast, to_channels_last
 from .networks import get_network, batchnorm_layers, load_network
 from .assets import CLASSIFIERS
 from .augment import DSA
@@ -61,14 +61,15 @@ class Matcher:
 # %% ../nbs/06_matchers.ipynb #3107115c
 class DM(Matcher):
     name = 'dm'
-    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False,
+    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False, bf16_syn=False, channels_last=False,
                     lr_pixel=1.0, lr_w=1e-2, lr_f=10.0)
     separable = True
     def loss(self, x_syn, y_syn,
              classes:list|None=None): # only these classes' terms, from their images in `x_syn` (None: every class)
         "Σ over classes of ‖mean embedding of the augmented real batch − that of the class's synthetic images‖²."
         self.calls += 1
-        net = self.net_fn(self._seed()).train()
+        cl = self.cfg['channels_last']
+        net = to_channels_last(self.net_fn(self._seed()).train(), cl)
         for p in net.parameters(): p.requires_grad_(False)
         C = self.data.num_classes
         own = list(range(C)) if classes is None else list(classes)
@@ -76,13 +77,13 @@ class DM(Matcher):
         draws = [self.dsa.sample(0, siamese=True, generator=self.g) if self.dsa else None for _ in range(C)]
         aug = lambda x, d: self.dsa.apply(x, d) if d is not None else x
         batches = [self.real(c, self.cfg['batch_real']) for c in range(C)]  # every class's batch is drawn (indexing; embedding is the cost): the stream is the same whatever `classes`
-        real = [aug(batches[c], draws[c]) for c in own]
-        syn = [aug(x_syn[i], draws[c]) for i, c in zip(idx, own)]
+        real = [to_channels_last(aug(batches[c], draws[c]), cl) for c in own]
+        syn = [to_channels_last(aug(x_syn[i], draws[c]), cl) for i, c in zip(idx, own)]
         batched = use_batched(self.cfg['batched'], self.device)
         embed = lambda xs: net.embed(torch.cat(xs)).split([len(x) for x in xs]) if batched else [net.embed(x) for x in xs]
         with torch.no_grad(), bf16_autocast(self.device, self.cfg['bf16']):
             er = [e.float() for e in embed(real)]
-        es = embed(syn)
+        with bf16_autocast(self.device, self.cfg['bf16_syn']): es = [e.float() for e in embed(syn)]
         return sum(((r.mean(0) - s.mean(0))**2).sum() for r, s in zip(er, es))
 
 # %% ../nbs/06_matchers.ipynb #4688869d
@@ -108,7 +109,8 @@ class DC(Matcher):
     name = 'dc'
     defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=False, metric='ours', outer_loop=None, inner_loop=None,
                     lr_net=0.01, batch_train=256, lr_pixel=0.1, lr_w=1e-3, lr_f=1.0,
-                    batched=None)  # None: torch.func.vmap over classes on CUDA, the per-class loop on CPU (benchmarks/matchers.py)
+                    batched=None,  # None: torch.func.vmap over classes on CUDA, the per-class loop on CPU (benchmarks/matchers.py)
+                    bf16=False, bf16_syn=False, channels_last=False)  # speed levers, as DM's
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         near = min(DC_LOOPS, key=lambda k: abs(k - self.ipc))
@@ -128,7 +130,7 @@ class DC(Matcher):
     def loss(self, x_syn, y_syn):
         k = self.calls % self.cfg['outer_loop']; self.calls += 1
         if k == 0 or self.net is None:
-            self.net = self.net_fn(self._seed()).train()
+            self.net = to_channels_last(self.net_fn(self._seed()).train(), self.cfg['channels_last'])
             self.opt = torch.optim.SGD(self.net.parameters(), lr=self.cfg['lr_net'])
         else: self._train_net(x_syn.detach(), y_syn)
         idx, C = self.by_class(y_syn), self.data.num_classes
@@ -138,16 +140,17 @@ class DC(Matcher):
             if self.dsa:
                 d = self.dsa.sample(0, siamese=True, generator=self.g)
                 real, syn = self.dsa.apply(real, d), self.dsa.apply(syn, d)
-            reals.append(real); syns.append(syn)
+            reals.append(to_channels_last(real, self.cfg['channels_last'])); syns.append(to_channels_last(syn, self.cfg['channels_last']))
         ys = [y_syn[i].to(self.device) for i in idx]
         # vmap needs equal class sizes and no batch statistics shared across a class's samples and the rest of the batch
         if use_batched(self.cfg['batched'], self.device) and len({len(i) for i in idx}) == 1 and not batchnorm_layers(self.net):
             return self._loss_batched(reals, syns, ys)
         params, total = list(self.net.parameters()), 0.
+        real_ctx, syn_ctx = (lambda k=k: bf16_autocast(self.device, self.cfg[k]) for k in ('bf16', 'bf16_syn'))
         for c in range(C):
-            lr_ = F.cross_entropy(self.net(reals[c]), torch.full((len(reals[c]),), c, device=self.device))
+            with real_ctx(): lr_ = F.cross_entropy(self.net(reals[c]).float(), torch.full((len(reals[c]),), c, device=self.device))
             gw_real = [t.detach() for t in torch.autograd.grad(lr_, params)]
-            ls = F.cross_entropy(self.net(syns[c]), ys[c])
+            with syn_ctx(): ls = F.cross_entropy(self.net(syns[c]).float(), ys[c])
             gw_syn = torch.autograd.grad(ls, params, create_graph=True)
             total = total + dc_distance(gw_syn, gw_real, self.cfg['metric'])
         return total
@@ -156,11 +159,15 @@ class DC(Matcher):
         "All classes' real and synthetic gradients in one vmapped forward/backward each (same value as the loop)."
         params = {k: v.detach() for k, v in self.net.named_parameters()}
         buffers = dict(self.net.named_buffers())
-        ce = lambda p, x, y: F.cross_entropy(functional_call(self.net, (p, buffers), (x,)), y)
+        def ce(bf16):
+            def f(p, x, y):
+                with bf16_autocast(self.device, bf16): out = functional_call(self.net, (p, buffers), (x,))
+                return F.cross_entropy(out.float(), y)
+            return f
         C = len(reals)
         yr = torch.arange(C, device=self.device)[:, None].expand(C, len(reals[0]))
-        gr = vmap(grad(ce), in_dims=(None, 0, 0))(params, torch.stack(reals), yr)
-        gs = vmap(grad(ce), in_dims=(None, 0, 0))(params, torch.stack(syns), torch.stack(ys))
+        gr = vmap(grad(ce(self.cfg['bf16'])), in_dims=(None, 0, 0))(params, torch.stack(reals), yr)
+        gs = vmap(grad(ce(self.cfg['bf16_syn'])), in_dims=(None, 0, 0))(params, torch.stack(syns), torch.stack(ys))
         return sum(dc_distance([gs[k][c] for k in params], [gr[k][c].detach() for k in params], self.cfg['metric']) for c in range(C))
 
     def state_dict(self):
