@@ -1,11 +1,12 @@
 """Speed levers on this CPU, each against fp32 at one thread (issue 18): seconds per iteration, and the accuracy of what it produces.
 
 Parts (each writes its rows as it finishes; `--parts` picks some):
-  eval  K ConvNet-3 models trained on one IPC-1 set (Fashion-MNIST's Pixel-DM set made by part `dm`, else a random real one),
+  eval  K ConvNet-3 models trained on one IPC-1 set (the fp32 Pixel-DM set of part `dmsets`, else a random real one),
         300 epochs with DSA, then the 10,000-image test pass: fp32, bf16, channels_last, torch.compile (its compile time is in the
         training seconds), and bf16 with one single-threaded worker process per core (`workers`). Same seeds: the same models.
   dm    Pixel DM, 256 real images per class: seconds per iteration at IPC 1 and 10 for fp32, bf16 (real side), bf16 on both sides,
-        channels_last (one thread), and the fastest at every core; then the accuracy of a set distilled for `--dm-steps`
+        channels_last (one thread), and the fastest at every core.
+  dmsets  the accuracy of a Pixel DM set (IPC 1) distilled for `--dm-steps`
         iterations (the comparison's Pixel budget) with fp32 and with bf16 on the real side and on both sides (same seeds),
         each evaluated by K fp32 ConvNets (300 epochs): the matcher's lever is the only difference.
   dsa   DSA outer iteration at IPC 1 (256 real images per class, as the target's reference in benchmarks/matchers.py): fp32, bf16, bf16 both sides, channels_last.
@@ -28,7 +29,7 @@ from hpd.matchers import get_matcher
 from hpd.init import real_init
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-ap.add_argument('--parts', default='eval,dm,dsa')
+ap.add_argument('--parts', default='dm,dmsets,eval,dsa')
 ap.add_argument('--K', type=int, default=5)
 ap.add_argument('--epochs', type=int, default=300)
 ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
@@ -52,7 +53,7 @@ MATCHER_LEVERS = {'fp32': {}, 'bf16': dict(bf16=True), 'bf16_both': dict(bf16=Tr
 
 def dm_set(kw:dict, steps:int, folder:Path):
     "A Pixel DM set (IPC 1, 256 real per class) distilled through `hpd.distill.distill` with the matcher levers `kw`; (images, labels, seconds per step)."
-    cfg = DistillConfig(method='pixel', matcher='dm', ipc=1, total_steps=steps, select_every=steps, criterion='last', record_criteria=('loss',),
+    cfg = DistillConfig(method='pixel', matcher='dm', ipc=1, total_steps=steps, select_every=min(steps, 20), criterion='last', record_criteria=('loss',),
                         matcher_kwargs=dict(batch_real=256, **kw), seed=0)
     t0 = time.perf_counter()
     r = distill(data, cfg, folder, device='cpu', progress=False)
@@ -90,6 +91,7 @@ if 'dm' in parts:
         threads(1)
         row(f'dm_ipc{ipc}_seconds', s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
             fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
+if 'dmsets' in parts:
     acc = {}
     for name in ('fp32', 'bf16', 'bf16_both'):
         x, y, s = dm_set(MATCHER_LEVERS[name], a.dm_steps, tmp/f'dm_{name}')
