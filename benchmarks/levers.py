@@ -1,15 +1,18 @@
 """Speed levers on this CPU, each against fp32 at one thread (issue 18): seconds per iteration, and the accuracy of what it produces.
 
 Parts (each writes its rows as it finishes; `--parts` picks some):
-  eval  K ConvNet-3 models trained on one IPC-1 set (the fp32 Pixel-DM set of part `dmsets`, else a random real one),
-        300 epochs with DSA, then the 10,000-image test pass: fp32, bf16, channels_last, torch.compile (its compile time is in the
-        training seconds), and bf16 with one single-threaded worker process per core (`workers`). Same seeds: the same models.
+  eval  K ConvNet-3 models trained on one IPC-1 set (the fp32 Pixel-DM set of part `dmsets`, else the same set from the committed
+        comparison run), 300 epochs with DSA, then the 10,000-image test pass: fp32, bf16, channels_last, torch.compile (its compile
+        time is in the training seconds), in this process at one thread. Same seeds: the same models.
+  workers  the same set: fp32 in this process at one thread, then bf16 with one single-threaded worker process per core
+        (`hpd.distributed.evaluate_models(workers=)`, what a run alone on the machine does): wall-clock per model.
   dm    Pixel DM, 256 real images per class: seconds per iteration at IPC 1 and 10 for fp32, bf16 (real side), bf16 on both sides,
         channels_last (one thread), and the fastest at every core.
   dmsets  the accuracy of a Pixel DM set (IPC 1) distilled for `--dm-steps`
         iterations (the comparison's Pixel budget) with fp32 and with bf16 on the real side and on both sides (same seeds),
         each evaluated by K fp32 ConvNets (300 epochs): the matcher's lever is the only difference.
-  dsa   DSA outer iteration at IPC 1 (256 real images per class, as the target's reference in benchmarks/matchers.py): fp32, bf16, bf16 both sides, channels_last.
+  dsa   DSA outer iteration at IPC 1 (256 real images per class, as the target's reference in benchmarks/matchers.py): fp32, bf16,
+        bf16 both sides, channels_last (one thread), and the fastest at every core. Timing only: no DSA set's accuracy is compared.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/levers.py                 # all parts, on an idle machine (≈ 40 min here)
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/levers.py --parts eval --K 2 --epochs 20 --out /tmp/x   # a quick look
@@ -29,7 +32,7 @@ from hpd.matchers import get_matcher
 from hpd.init import real_init
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-ap.add_argument('--parts', default='dm,dmsets,eval,dsa')
+ap.add_argument('--parts', default='dm,dmsets,eval,workers,dsa')
 ap.add_argument('--K', type=int, default=5)
 ap.add_argument('--epochs', type=int, default=300)
 ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
@@ -48,8 +51,9 @@ def row(key, **kw):
 
 def threads(n): torch.set_num_threads(n)
 
-EVAL_LEVERS = {'fp32': {}, 'bf16': dict(bf16=True), 'channels_last': dict(channels_last=True), 'compile': dict(compile=True)}
-MATCHER_LEVERS = {'fp32': {}, 'bf16': dict(bf16=True), 'bf16_both': dict(bf16=True, bf16_syn=True), 'channels_last': dict(channels_last=True)}
+EVAL_LEVERS = {'fp32': dict(bf16=False), 'bf16': dict(bf16=True), 'channels_last': dict(bf16=False, channels_last=True), 'compile': dict(bf16=False, compile=True)}
+MATCHER_LEVERS = {'fp32': dict(bf16=False, bf16_syn=False), 'bf16': dict(bf16=True, bf16_syn=False), 'bf16_both': dict(bf16=True, bf16_syn=True),
+                  'channels_last': dict(bf16=False, bf16_syn=False, channels_last=True)}  # explicit: DM's defaults are bf16 on both sides
 
 def dm_set(kw:dict, steps:int, folder:Path):
     "A Pixel DM set (IPC 1, 256 real per class) distilled through `hpd.distill.distill` with the matcher levers `kw`; (images, labels, seconds per step)."
@@ -96,31 +100,40 @@ if 'dmsets' in parts:
     for name in ('fp32', 'bf16', 'bf16_both'):
         x, y, s = dm_set(MATCHER_LEVERS[name], a.dm_steps, tmp/f'dm_{name}')
         sets[name] = (x, y)
-        acc[name] = dict(evaluate(x, y), distill_s_per_step=round(s, 3))
+        acc[name] = dict(evaluate(x, y, bf16=False), distill_s_per_step=round(s, 3))
         row(f'dm_ipc1_set_{name}', steps=a.dm_steps, K=a.K, epochs=a.epochs, evaluation='fp32, one thread', **acc[name])
     row('dm_ipc1_sets', steps=a.dm_steps, K=a.K, means={k: v['mean'] for k, v in acc.items()}, stds={k: v['std'] for k, v in acc.items()},
         max_abs_pixel_diff_vs_fp32={k: round(float((sets[k][0] - sets['fp32'][0]).abs().max()), 4) for k in sets})
 
+SET = 'runs/experiments/fashion_mnist/pixel_dm_ipc1_critlast_mkbatch_real256_eval_epochs300/synset.pt'  # the comparison's Pixel DM set (= dmsets' fp32 set)
+def eval_set():
+    if 'fp32' in sets: return (*sets['fp32'], f'Pixel DM IPC 1, {a.dm_steps} steps, fp32 (made here)')
+    s = torch.load(SET, weights_only=True)
+    return s['images'], s['labels'], SET
+
 if 'eval' in parts:
-    x, y = sets['fp32'] if 'fp32' in sets else random_real_subset(data, 1, seed=0)
-    src = f'Pixel DM IPC 1, {a.dm_steps} steps, fp32' if 'fp32' in sets else 'random real IPC 1 (seed 0)'
+    x, y, src = eval_set()
     threads(1)
     out = {}
     for name, kw in EVAL_LEVERS.items():
         out[name] = evaluate(x, y, **kw)
         row(f'eval_convnet_ipc1_{name}', set=src, K=a.K, epochs=a.epochs, **out[name])
-    # bf16 with a single-threaded process per core (what a run alone on the machine does)
-    jobs = {'ConvNet': dict(K=a.K, epochs=a.epochs, seed=0, bf16=True)}
-    t0 = time.perf_counter()
-    r = evaluate_models(x, y, data, jobs, 'cpu', workers=cores)['ConvNet']
-    wall = time.perf_counter() - t0
-    out['bf16_workers'] = dict(mean=round(r['mean'], 2), std=round(r['std'], 2), accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall / a.K, 2))
     fp = out['fp32']['s_per_model']
-    row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, **out['bf16_workers'], speedup_wall_vs_fp32=round(fp / out['bf16_workers']['wall_s_per_model'], 2))
     row('eval_convnet_ipc1', set=src, K=a.K, epochs=a.epochs, means={k: v['mean'] for k, v in out.items()}, stds={k: v['std'] for k, v in out.items()},
-        speedup_vs_fp32={k: round(fp / v.get('s_per_model', v.get('wall_s_per_model')), 2) for k, v in out.items()},
-        train_speedup_vs_fp32={k: round(out['fp32']['train_s_per_model'] / v['train_s_per_model'], 2) for k, v in out.items() if 'train_s_per_model' in v},
-        test_speedup_vs_fp32={k: round(out['fp32']['test_s_per_model'] / v['test_s_per_model'], 2) for k, v in out.items() if 'test_s_per_model' in v})
+        speedup_vs_fp32={k: round(fp / v['s_per_model'], 2) for k, v in out.items()},
+        train_speedup_vs_fp32={k: round(out['fp32']['train_s_per_model'] / v['train_s_per_model'], 2) for k, v in out.items()},
+        test_speedup_vs_fp32={k: round(out['fp32']['test_s_per_model'] / v['test_s_per_model'], 2) for k, v in out.items()})
+
+if 'workers' in parts:  # what a run alone on the machine does: bf16, one single-threaded process per core; against fp32 in this process at one thread
+    x, y, src = eval_set()
+    threads(1)
+    t0 = time.perf_counter(); ref = evaluate(x, y, bf16=False); ref_wall = (time.perf_counter() - t0) / a.K
+    t0 = time.perf_counter()
+    r = evaluate_models(x, y, data, {'ConvNet': dict(K=a.K, epochs=a.epochs, seed=0, bf16=True)}, 'cpu', workers=cores)['ConvNet']
+    wall = (time.perf_counter() - t0) / a.K
+    row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
+        accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall, 2), fp32_one_thread=dict(mean=ref['mean'], std=ref['std'], wall_s_per_model=round(ref_wall, 2)),
+        speedup_wall_vs_fp32=round(ref_wall / wall, 2))
 
 if 'dsa' in parts:
     threads(1)
@@ -132,5 +145,14 @@ if 'dsa' in parts:
         t0 = time.perf_counter()
         for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
         secs[name] = (time.perf_counter() - t0) / a.iters
-    row('dsa_ipc1_seconds', batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()})
+    fastest = min(secs, key=secs.get)
+    threads(cores)
+    m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
+    x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
+    t0 = time.perf_counter()
+    for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
+    all_cores = (time.perf_counter() - t0) / a.iters
+    threads(1)
+    row('dsa_ipc1_seconds', batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
+        fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
 print(f'→ {path}')

@@ -2,8 +2,9 @@
 its phases (initialization, each space, the final pick, the evaluation of each architecture, from the run's own record.json),
 into a fresh temporary runs folder, so nothing is resumed. Issue 18's target: ≤ 10 minutes on an idle 2-core machine.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/make_run.py                     # the default run
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/make_run.py -- -p K 1           # any hpd-run parameters after --
+    .venv/bin/python benchmarks/make_run.py                     # the default run, as `make run` starts it (OMP_NUM_THREADS unset: every core)
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/make_run.py   # the same run kept to one core (as runs side by side)
+    .venv/bin/python benchmarks/make_run.py -- -p K 1           # any hpd-run parameters after --
     .venv/bin/python benchmarks/make_run.py --smoke                               # a tiny run (digits), to test this script
 
 Rows go to runs/benchmarks/make_run/results_cpu.json (or --out), each with its command, commit, load average and thread count;
@@ -36,16 +37,20 @@ def main():
     total, load1 = time.perf_counter() - t0, os.getloadavg()[0]
     if r.returncode: sys.exit(f'hpd-run failed ({r.returncode}); its output ends with:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}')
     rec, = [load_json(p) for p in runs.glob('experiments/*/*/record.json')]
+    ev, = [load_json(p) for p in runs.glob('experiments/*/*/eval.json')]
     phases = {k: round(v, 1) for k, v in rec['phases'].items()}
     row = dict(seconds=round(total, 1), phases=phases, distill=round(sum(v for k, v in phases.items() if k.startswith(('init', 'stage_', 'final'))), 1),
                evaluate=round(sum(v for k, v in phases.items() if k.startswith('evaluate_')), 1), hpd_run_args=params,
-               threads=rec['env'].get('torch_threads'), cpus=os.cpu_count(), loadavg_before=load0, loadavg_after=load1,
+               convnet=dict(mean=round(ev['mean'], 2), std=round(ev['std'], 2)), cross_arch_mean=ev.get('cross_arch_mean'),
+               per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
+               threads=rec['env'].get('torch_threads'), eval_workers=ev.get('workers'), cpus=os.cpu_count(), loadavg_before=load0, loadavg_after=load1,
                shared=max(load0, load1) > (os.cpu_count() or 1) - 0.5, device_name=device_name('cpu'),
                command=res['command'], commit=res['git'].get('commit'), dirty=res['git'].get('dirty'), smoke=a.smoke)
     row['other'] = round(total - row['distill'] - row['evaluate'], 1)  # kernel and imports, data, generator and CAM proxy, writing
     add_row(res, 'smoke' if a.smoke else ('default' if not params else ' '.join(params)), row, path)
     print(f"{res['command']}\n  total {row['seconds']} s = distill {row['distill']} s + evaluate {row['evaluate']} s + other {row['other']} s (start-up, data, proxy, writing); "
-          f"load average {load0:.1f} → {load1:.1f} on {row['cpus']} cores{' (shared: not an idle-machine figure)' if row['shared'] else ''}")
+          f"load average {load0:.1f} → {load1:.1f} on {row['cpus']} cores{' (shared: not an idle-machine figure)' if row['shared'] else ''}; "
+          f"{row['threads']} torch threads, {row['eval_workers']} evaluation processes; ConvNet {ev['mean']:.2f} ± {ev['std']:.2f}, cross-architecture mean {ev.get('cross_arch_mean')}")
     for k, v in phases.items(): print(f'  {k:>20} {v:8.1f} s')
     print(f'→ {path}')
 

@@ -207,7 +207,7 @@ COLLECTIVE = {'val_accuracy'} # criteria every process computes together (their 
 
 def val_accuracy(x, y, data, cfg:DistillConfig, device=None, shard:Shard|None=None) -> float:
     "Mean accuracy on the validation split (held out from the training set) of `cfg.val_K` ConvNets trained on `(x, y)` (spread over the processes)."
-    jobs = {'ConvNet': dict(K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed)}
+    jobs = {'ConvNet': dict(K=cfg.val_K, epochs=cfg.val_epochs, split='val', seed=cfg.seed, bf16=False)}  # fp32: selection compares near candidates
     return evaluate_models(x, y, data, jobs, device, shard)['ConvNet']['mean']
 
 def pick(history:list[dict], criterion:str) -> int:

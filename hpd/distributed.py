@@ -11,7 +11,7 @@ from tqdm import tqdm
 import numpy as np
 import torch
 import torch.distributed as dist
-from .core import get_device
+from .core import get_device, tune_malloc
 from .matchers import MATCHERS, Matcher
 from .evaluate import evaluate_synset
 
@@ -228,7 +228,7 @@ _WORKER_DATA = None  # the dataset, in a worker process
 
 def _worker_init(data):
     global _WORKER_DATA
-    torch.set_num_threads(1); _WORKER_DATA = data
+    torch.set_num_threads(1); tune_malloc(); _WORKER_DATA = data  # as the parent: glibc's trimming cost the test pass 1.5× here
 
 def _worker_task(x, y, m, kw):
     return evaluate_synset(x, y, _WORKER_DATA, model=m, device='cpu', **kw)

@@ -75,7 +75,7 @@ class TrainConfig:
     lr:float|None = None # None: the protocol's lr for the model
     seed:int = 0
     batched:bool|None = None # None: vmap on GPUs, the loop on CPUs (where the benchmark found the loop as fast or faster)
-    bf16:bool = False # bfloat16 autocast for training and the test pass (`benchmarks/levers.py` measures speed and accuracy)
+    bf16:bool = True # bfloat16 autocast for training and the test pass: 1.4× on this CPU at the same accuracy (`benchmarks/levers.py`, NOTES.md); False: fp32
     channels_last:bool = False # channels_last memory layout for the networks and their inputs
     compile:bool = False # torch.compile each network (costs a compile per network: pays only for long trainings)
     net_kwargs:dict|None = None # passed to the network factory, e.g. {'width': 32}
@@ -191,7 +191,7 @@ def evaluate_synset(x_syn:torch.Tensor, y_syn:torch.Tensor, # the set to evaluat
                     data:HPDData, # gives the test split and shapes
                     model:str='ConvNet', protocol:str='dc', K:int=5, epochs:int|None=None, dsa:bool=True, lr:float|None=None,
                     seed:int=0, device=None, batched:bool|None=None,
-                    bf16:bool=False, channels_last:bool=False, compile:bool=False, # speed levers (`TrainConfig`)
+                    bf16:bool=True, channels_last:bool=False, compile:bool=False, # speed levers (`TrainConfig`)
                     split:str='test', # 'test' for reporting, 'val' for selection
                     net_kwargs:dict|None=None, # e.g. {'width': 32}
                     test_subset:int|None=None, # score on a fixed stratified subset of this many images of the split (cheap CPU checks; recorded)

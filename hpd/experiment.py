@@ -94,8 +94,8 @@ def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
 
 # %% ../nbs/12_experiment.ipynb #264aff47
 PROFILES = {
-    'cpu': dict(steps=dict(dm=20, dc=50, dsa=50, mtt=20, tesla=20, sre2l=20), batch_real=dict(dm=256, dc=128, dsa=128), cross_epochs=300, cross_test=2000),
-    'paper': dict(steps=dict(dm=20, dc=100, dsa=100, mtt=100, tesla=100, sre2l=100), batch_real={}, cross_epochs=None, cross_test=None),
+    'cpu': dict(steps=dict(dm=20, dc=50, dsa=50, mtt=20, tesla=20, sre2l=20), batch_real=dict(dm=256, dc=128, dsa=128), eval_epochs=300, cross_epochs=300, cross_test=2000),
+    'paper': dict(steps=dict(dm=20, dc=100, dsa=100, mtt=100, tesla=100, sre2l=100), batch_real={}, eval_epochs=None, cross_epochs=None, cross_test=None),
 }
 
 EVAL_LEVERS = ('bf16', 'channels_last', 'compile') # what `eval_kwargs` may set
@@ -134,7 +134,7 @@ class ExperimentParams:
     cross_epochs:int|None = None # None: the profile's
     cross_test:int|None = None # test images scoring the other architectures (None: the profile's; the backbone always uses the whole test split)
     protocol:str = 'dc'
-    eval_epochs:int|None = None # None: the protocol's
+    eval_epochs:int|None = None # None: the profile's (cpu: 300), else the protocol's
     eval_net_kwargs:dict = field(default_factory=dict) # passed to the backbone's constructor, e.g. {'width': 16}
     eval_kwargs:dict = field(default_factory=dict) # evaluation speed levers for every architecture: bf16, channels_last, compile (hpd.evaluate.TrainConfig)
     threads:int = 0 # torch threads of the run (0: $OMP_NUM_THREADS, else every core; hpd.core.cpu_plan)
@@ -213,7 +213,7 @@ class ExperimentParams:
 
     def evaluation(self) -> dict:
         "The keyword arguments of `hpd.distill.evaluate_run` for the final set."
-        return dict(K=self.K, protocol=self.protocol, epochs=self.eval_epochs, seed=self.seed, use_eval_hints=self.matcher in ('mtt', 'tesla'),
+        return dict(K=self.K, protocol=self.protocol, epochs=self.eval_epochs or PROFILES[self.profile]['eval_epochs'], seed=self.seed, use_eval_hints=self.matcher in ('mtt', 'tesla'),
                     models=self.models(), cross_K=self.cross_K, cross_epochs=self.cross_epochs or PROFILES[self.profile]['cross_epochs'],
                     cross_test=self.cross_test or PROFILES[self.profile]['cross_test'], progress=True, **({'net_kwargs': dict(self.eval_net_kwargs)} if self.eval_net_kwargs else {}), **self.eval_kwargs)
 

@@ -20,7 +20,8 @@ def problem():
     G = StyleGenerator(10, 1, 16, z_dim=8, w_dim=16, embed_dim=8, mapping_layers=2, channels={4: 16, 8: 16, 16: 8}).eval()
     proxy = get_network('ResNet18BN', 1, 10, 16, width=8, seed=0).eval()
     crit = {'cam_distance': CamDistance(proxy, digits, n_real=20)}
-    small = dict(ipc=2, matcher_kwargs=dict(net_kwargs={'width': 16}, batch_real=32), init_kwargs=dict(M=20), steps_per_space=4, select_every=2,
+    # fp32 matcher: sharding is compared against one process at fp32 rounding (bf16, DM's default, rounds those 1e-7 differences up to 1e-3)
+    small = dict(ipc=2, matcher_kwargs=dict(net_kwargs={'width': 16}, batch_real=32, bf16=False, bf16_syn=False), init_kwargs=dict(M=20), steps_per_space=4, select_every=2,
                  layers_per_space=2, record_criteria=('cam_distance', 'loss'))
     configs = {'image': DistillConfig(chunk=3, **small),  # gan_backward in chunks; 20 images: 10 per process
                'class': DistillConfig(criterion='val_accuracy', final_pick='val_accuracy', val_K=2, val_epochs=2, **small)}  # validation models spread too
