@@ -31,128 +31,132 @@ from hpd.evaluate import evaluate_synset, random_real_subset
 from hpd.matchers import get_matcher
 from hpd.init import real_init
 
-ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-ap.add_argument('--parts', default='dm,dmsets,eval,workers,dsa')
-ap.add_argument('--K', type=int, default=5)
-ap.add_argument('--epochs', type=int, default=300)
-ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
-ap.add_argument('--dm-steps', type=int, default=80, help='Pixel DM iterations of the sets whose accuracy is compared')
-ap.add_argument('--out', default=None)
-a = ap.parse_args()
-cmd, alloc, device, data, path, res = open_benchmark('levers', 'cpu', a.out)
-cores = os.cpu_count()
-res.update(precision='per row')
+def main():  # guarded: evaluation worker processes are spawned, and a spawned process imports the main script
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--parts', default='dm,dmsets,eval,workers,dsa')
+    ap.add_argument('--K', type=int, default=5)
+    ap.add_argument('--epochs', type=int, default=300)
+    ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
+    ap.add_argument('--dm-steps', type=int, default=80, help='Pixel DM iterations of the sets whose accuracy is compared')
+    ap.add_argument('--out', default=None)
+    a = ap.parse_args()
+    cmd, alloc, device, data, path, res = open_benchmark('levers', 'cpu', a.out)
+    cores = os.cpu_count()
+    res.update(precision='per row')
 
-def row(key, **kw):
-    load = os.getloadavg()[0]
-    r = add_row(res, key, dict(kw, threads=torch.get_num_threads(), loadavg=load, shared=load > cores - 0.5, device_name=device_name('cpu'),
-                               command=cmd, commit=res['git'].get('commit'), dirty=res['git'].get('dirty')), path)
-    print(key, {k: v for k, v in r.items() if k not in ('command', 'device_name', 'time', 'check_id', 'commit', 'dirty')}, flush=True)
+    def row(key, **kw):
+        load = os.getloadavg()[0]
+        r = add_row(res, key, dict(kw, threads=torch.get_num_threads(), loadavg=load, shared=load > cores - 0.5, device_name=device_name('cpu'),
+                                   command=cmd, commit=res['git'].get('commit'), dirty=res['git'].get('dirty')), path)
+        print(key, {k: v for k, v in r.items() if k not in ('command', 'device_name', 'time', 'check_id', 'commit', 'dirty')}, flush=True)
 
-def threads(n): torch.set_num_threads(n)
+    def threads(n): torch.set_num_threads(n)
 
-EVAL_LEVERS = {'fp32': dict(bf16=False), 'bf16': dict(bf16=True), 'channels_last': dict(bf16=False, channels_last=True), 'compile': dict(bf16=False, compile=True)}
-MATCHER_LEVERS = {'fp32': dict(bf16=False, bf16_syn=False), 'bf16': dict(bf16=True, bf16_syn=False), 'bf16_both': dict(bf16=True, bf16_syn=True),
-                  'channels_last': dict(bf16=False, bf16_syn=False, channels_last=True)}  # explicit: DM's defaults are bf16 on both sides
+    EVAL_LEVERS = {'fp32': dict(bf16=False), 'bf16': dict(bf16=True), 'channels_last': dict(bf16=False, channels_last=True), 'compile': dict(bf16=False, compile=True)}
+    MATCHER_LEVERS = {'fp32': dict(bf16=False, bf16_syn=False), 'bf16': dict(bf16=True, bf16_syn=False), 'bf16_both': dict(bf16=True, bf16_syn=True),
+                      'channels_last': dict(bf16=False, bf16_syn=False, channels_last=True)}  # explicit: DM's defaults are bf16 on both sides
 
-def dm_set(kw:dict, steps:int, folder:Path):
-    "A Pixel DM set (IPC 1, 256 real per class) distilled through `hpd.distill.distill` with the matcher levers `kw`; (images, labels, seconds per step)."
-    cfg = DistillConfig(method='pixel', matcher='dm', ipc=1, total_steps=steps, select_every=min(steps, 20), criterion='last', record_criteria=('loss',),
-                        matcher_kwargs=dict(batch_real=256, **kw), seed=0)
-    t0 = time.perf_counter()
-    r = distill(data, cfg, folder, device='cpu', progress=False)
-    return r['images'], r['labels'], (time.perf_counter() - t0) / steps
+    def dm_set(kw:dict, steps:int, folder:Path):
+        "A Pixel DM set (IPC 1, 256 real per class) distilled through `hpd.distill.distill` with the matcher levers `kw`; (images, labels, seconds per step)."
+        cfg = DistillConfig(method='pixel', matcher='dm', ipc=1, total_steps=steps, select_every=min(steps, 20), criterion='last', record_criteria=('loss',),
+                            matcher_kwargs=dict(batch_real=256, **kw), seed=0)
+        t0 = time.perf_counter()
+        r = distill(data, cfg, folder, device='cpu', progress=False)
+        return r['images'], r['labels'], (time.perf_counter() - t0) / steps
 
-def evaluate(x, y, **kw):
-    r = evaluate_synset(x, y, data, K=a.K, epochs=a.epochs, seed=0, device='cpu', **kw)
-    return dict(mean=round(r['mean'], 2), std=round(r['std'], 2), accs=[round(v, 2) for v in r['accs']],
-                train_s_per_model=round(r['seconds']['train'] / a.K, 2), test_s_per_model=round(r['seconds']['test'] / a.K, 2),
-                s_per_model=round((r['seconds']['train'] + r['seconds']['test']) / a.K, 2))
+    def evaluate(x, y, **kw):
+        r = evaluate_synset(x, y, data, K=a.K, epochs=a.epochs, seed=0, device='cpu', **kw)
+        return dict(mean=round(r['mean'], 2), std=round(r['std'], 2), accs=[round(v, 2) for v in r['accs']],
+                    train_s_per_model=round(r['seconds']['train'] / a.K, 2), test_s_per_model=round(r['seconds']['test'] / a.K, 2),
+                    s_per_model=round((r['seconds']['train'] + r['seconds']['test']) / a.K, 2))
 
-tmp = Path(tempfile.mkdtemp(prefix='levers_'))
-sets = {}
-parts = a.parts.split(',')
+    tmp = Path(tempfile.mkdtemp(prefix='levers_'))
+    sets = {}
+    parts = a.parts.split(',')
 
-if 'dm' in parts:
-    for ipc in (1, 10):
-        x0, y0, _ = real_init(data, ipc, seed=0)
+    if 'dm' in parts:
+        for ipc in (1, 10):
+            x0, y0, _ = real_init(data, ipc, seed=0)
+            secs = {}
+            for name, kw in MATCHER_LEVERS.items():
+                threads(1)
+                m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **kw)
+                x = x0.clone().requires_grad_(True)
+                m.loss(x, y0).backward()  # warm-up
+                t0 = time.perf_counter()
+                for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
+                secs[name] = (time.perf_counter() - t0) / a.iters
+            fastest = min(secs, key=secs.get)
+            threads(cores)
+            m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
+            x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
+            t0 = time.perf_counter()
+            for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
+            all_cores = (time.perf_counter() - t0) / a.iters
+            threads(1)
+            row(f'dm_ipc{ipc}_seconds', s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
+                fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
+    if 'dmsets' in parts:
+        acc = {}
+        for name in ('fp32', 'bf16', 'bf16_both'):
+            x, y, s = dm_set(MATCHER_LEVERS[name], a.dm_steps, tmp/f'dm_{name}')
+            sets[name] = (x, y)
+            acc[name] = dict(evaluate(x, y, bf16=False), distill_s_per_step=round(s, 3))
+            row(f'dm_ipc1_set_{name}', steps=a.dm_steps, K=a.K, epochs=a.epochs, evaluation='fp32, one thread', **acc[name])
+        row('dm_ipc1_sets', steps=a.dm_steps, K=a.K, means={k: v['mean'] for k, v in acc.items()}, stds={k: v['std'] for k, v in acc.items()},
+            max_abs_pixel_diff_vs_fp32={k: round(float((sets[k][0] - sets['fp32'][0]).abs().max()), 4) for k in sets})
+
+    SET = 'runs/experiments/fashion_mnist/pixel_dm_ipc1_critlast_mkbatch_real256_eval_epochs300/synset.pt'  # the comparison's Pixel DM set (= dmsets' fp32 set)
+    def eval_set():
+        if 'fp32' in sets: return (*sets['fp32'], f'Pixel DM IPC 1, {a.dm_steps} steps, fp32 (made here)')
+        s = torch.load(SET, weights_only=True)
+        return s['images'], s['labels'], SET
+
+    if 'eval' in parts:
+        x, y, src = eval_set()
+        threads(1)
+        out = {}
+        for name, kw in EVAL_LEVERS.items():
+            out[name] = evaluate(x, y, **kw)
+            row(f'eval_convnet_ipc1_{name}', set=src, K=a.K, epochs=a.epochs, **out[name])
+        fp = out['fp32']['s_per_model']
+        row('eval_convnet_ipc1', set=src, K=a.K, epochs=a.epochs, means={k: v['mean'] for k, v in out.items()}, stds={k: v['std'] for k, v in out.items()},
+            speedup_vs_fp32={k: round(fp / v['s_per_model'], 2) for k, v in out.items()},
+            train_speedup_vs_fp32={k: round(out['fp32']['train_s_per_model'] / v['train_s_per_model'], 2) for k, v in out.items()},
+            test_speedup_vs_fp32={k: round(out['fp32']['test_s_per_model'] / v['test_s_per_model'], 2) for k, v in out.items()})
+
+    if 'workers' in parts:  # what a run alone on the machine does: bf16, one single-threaded process per core; against fp32 in this process at one thread
+        x, y, src = eval_set()
+        threads(1)
+        t0 = time.perf_counter(); ref = evaluate(x, y, bf16=False); ref_wall = (time.perf_counter() - t0) / a.K
+        t0 = time.perf_counter()
+        r = evaluate_models(x, y, data, {'ConvNet': dict(K=a.K, epochs=a.epochs, seed=0, bf16=True)}, 'cpu', workers=cores)['ConvNet']
+        wall = (time.perf_counter() - t0) / a.K
+        row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
+            accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall, 2), fp32_one_thread=dict(mean=ref['mean'], std=ref['std'], wall_s_per_model=round(ref_wall, 2)),
+            speedup_wall_vs_fp32=round(ref_wall / wall, 2))
+
+    if 'dsa' in parts:
+        threads(1)
+        x0, y0, _ = real_init(data, 1, seed=0)
         secs = {}
         for name, kw in MATCHER_LEVERS.items():
-            threads(1)
-            m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **kw)
-            x = x0.clone().requires_grad_(True)
-            m.loss(x, y0).backward()  # warm-up
+            m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **kw)
+            x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
             t0 = time.perf_counter()
             for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
             secs[name] = (time.perf_counter() - t0) / a.iters
         fastest = min(secs, key=secs.get)
         threads(cores)
-        m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
+        m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
         x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
         t0 = time.perf_counter()
         for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
         all_cores = (time.perf_counter() - t0) / a.iters
         threads(1)
-        row(f'dm_ipc{ipc}_seconds', s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
+        row('dsa_ipc1_seconds', batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
             fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
-if 'dmsets' in parts:
-    acc = {}
-    for name in ('fp32', 'bf16', 'bf16_both'):
-        x, y, s = dm_set(MATCHER_LEVERS[name], a.dm_steps, tmp/f'dm_{name}')
-        sets[name] = (x, y)
-        acc[name] = dict(evaluate(x, y, bf16=False), distill_s_per_step=round(s, 3))
-        row(f'dm_ipc1_set_{name}', steps=a.dm_steps, K=a.K, epochs=a.epochs, evaluation='fp32, one thread', **acc[name])
-    row('dm_ipc1_sets', steps=a.dm_steps, K=a.K, means={k: v['mean'] for k, v in acc.items()}, stds={k: v['std'] for k, v in acc.items()},
-        max_abs_pixel_diff_vs_fp32={k: round(float((sets[k][0] - sets['fp32'][0]).abs().max()), 4) for k in sets})
+    print(f'→ {path}')
 
-SET = 'runs/experiments/fashion_mnist/pixel_dm_ipc1_critlast_mkbatch_real256_eval_epochs300/synset.pt'  # the comparison's Pixel DM set (= dmsets' fp32 set)
-def eval_set():
-    if 'fp32' in sets: return (*sets['fp32'], f'Pixel DM IPC 1, {a.dm_steps} steps, fp32 (made here)')
-    s = torch.load(SET, weights_only=True)
-    return s['images'], s['labels'], SET
 
-if 'eval' in parts:
-    x, y, src = eval_set()
-    threads(1)
-    out = {}
-    for name, kw in EVAL_LEVERS.items():
-        out[name] = evaluate(x, y, **kw)
-        row(f'eval_convnet_ipc1_{name}', set=src, K=a.K, epochs=a.epochs, **out[name])
-    fp = out['fp32']['s_per_model']
-    row('eval_convnet_ipc1', set=src, K=a.K, epochs=a.epochs, means={k: v['mean'] for k, v in out.items()}, stds={k: v['std'] for k, v in out.items()},
-        speedup_vs_fp32={k: round(fp / v['s_per_model'], 2) for k, v in out.items()},
-        train_speedup_vs_fp32={k: round(out['fp32']['train_s_per_model'] / v['train_s_per_model'], 2) for k, v in out.items()},
-        test_speedup_vs_fp32={k: round(out['fp32']['test_s_per_model'] / v['test_s_per_model'], 2) for k, v in out.items()})
-
-if 'workers' in parts:  # what a run alone on the machine does: bf16, one single-threaded process per core; against fp32 in this process at one thread
-    x, y, src = eval_set()
-    threads(1)
-    t0 = time.perf_counter(); ref = evaluate(x, y, bf16=False); ref_wall = (time.perf_counter() - t0) / a.K
-    t0 = time.perf_counter()
-    r = evaluate_models(x, y, data, {'ConvNet': dict(K=a.K, epochs=a.epochs, seed=0, bf16=True)}, 'cpu', workers=cores)['ConvNet']
-    wall = (time.perf_counter() - t0) / a.K
-    row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
-        accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall, 2), fp32_one_thread=dict(mean=ref['mean'], std=ref['std'], wall_s_per_model=round(ref_wall, 2)),
-        speedup_wall_vs_fp32=round(ref_wall / wall, 2))
-
-if 'dsa' in parts:
-    threads(1)
-    x0, y0, _ = real_init(data, 1, seed=0)
-    secs = {}
-    for name, kw in MATCHER_LEVERS.items():
-        m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **kw)
-        x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-        t0 = time.perf_counter()
-        for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-        secs[name] = (time.perf_counter() - t0) / a.iters
-    fastest = min(secs, key=secs.get)
-    threads(cores)
-    m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
-    x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-    t0 = time.perf_counter()
-    for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-    all_cores = (time.perf_counter() - t0) / a.iters
-    threads(1)
-    row('dsa_ipc1_seconds', batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
-        fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
-print(f'→ {path}')
+if __name__ == '__main__': main()
