@@ -6,6 +6,8 @@ Parts (each writes its rows as it finishes; `--parts` picks some):
         time is in the training seconds), in this process at one thread. Same seeds: the same models.
   workers  the same set: fp32 in this process at one thread, then bf16 with one single-threaded worker process per core
         (`hpd.distributed.evaluate_models(workers=)`, what a run alone on the machine does): wall-clock per model.
+  cross  the same set on the other architectures (AlexNet, VGG-11, ResNet-18, ViT; K=3, 300 epochs, 2,000 test images, as the
+        cpu profile), fp32 then bf16, each with one process per core: wall-clock and every model's accuracy (same seeds).
   dm    Pixel DM, 256 real images per class: seconds per iteration at IPC 1 and 10 for fp32, bf16 (real side), bf16 on both sides,
         channels_last (one thread), and the fastest at every core.
   dmsets  the accuracy of a Pixel DM set (IPC 1) distilled for `--dm-steps`
@@ -33,7 +35,7 @@ from hpd.init import real_init
 
 def main():  # guarded: evaluation worker processes are spawned, and a spawned process imports the main script
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--parts', default='dm,dmsets,eval,workers,dsa')
+    ap.add_argument('--parts', default='dm,dmsets,eval,workers,cross,dsa')
     ap.add_argument('--K', type=int, default=5)
     ap.add_argument('--epochs', type=int, default=300)
     ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
@@ -135,6 +137,18 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
         row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
             accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall, 2), fp32_one_thread=dict(mean=ref['mean'], std=ref['std'], wall_s_per_model=round(ref_wall, 2)),
             speedup_wall_vs_fp32=round(ref_wall / wall, 2))
+
+    if 'cross' in parts:  # the cross-architecture evaluation of one set (the comparison's Pixel DM set), fp32 and bf16, each with a process per core
+        x, y, src = eval_set()
+        threads(1)
+        models = ('AlexNet', 'VGG11', 'ResNet18', 'ViT')
+        out = {}
+        for name, bf in (('fp32', False), ('bf16', True)):
+            t0 = time.perf_counter()
+            r = evaluate_models(x, y, data, {m: dict(K=3, epochs=a.epochs, seed=0, test_subset=2000, bf16=bf) for m in models}, 'cpu', workers=cores)
+            out[name] = dict(wall_s=round(time.perf_counter() - t0, 1), means={m: round(v['mean'], 2) for m, v in r.items()},
+                             accs={m: [round(v, 2) for v in r[m]['accs']] for m in models}, cross_arch_mean=round(float(np.mean([v['mean'] for v in r.values()])), 2))
+        row('cross_arch_ipc1', set=src, K=3, epochs=a.epochs, test_images=2000, workers=cores, **out, speedup_wall=round(out['fp32']['wall_s'] / out['bf16']['wall_s'], 2))
 
     if 'dsa' in parts:
         threads(1)

@@ -8,7 +8,7 @@ into a fresh temporary runs folder, so nothing is resumed. Issue 18's target: â‰
     .venv/bin/python benchmarks/make_run.py --smoke                               # a tiny run (digits), to test this script
 
 Rows go to runs/benchmarks/make_run/results_cpu.json (or --out), each with its command, commit, load average and thread count;
-a row measured while the load average exceeded the core count says so (`shared: true`)."""
+a row whose machine was busy before it started (load average > 1) or more than fully loaded during it says so (`shared: true`)."""
 import argparse, os, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,7 +44,7 @@ def main():
                convnet=dict(mean=round(ev['mean'], 2), std=round(ev['std'], 2)), cross_arch_mean=ev.get('cross_arch_mean'),
                per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
                threads=rec['env'].get('torch_threads'), eval_workers=ev.get('workers'), cpus=os.cpu_count(), loadavg_before=load0, loadavg_after=load1,
-               shared=max(load0, load1) > (os.cpu_count() or 1) - 0.5, device_name=device_name('cpu'),
+               shared=load0 > 1.0 or load1 > (os.cpu_count() or 1) + 0.5,  # busy before, or more than the run's own cores during device_name=device_name('cpu'),
                command=res['command'], commit=res['git'].get('commit'), dirty=res['git'].get('dirty'), smoke=a.smoke)
     row['other'] = round(total - row['distill'] - row['evaluate'], 1)  # kernel and imports, data, generator and CAM proxy, writing
     add_row(res, 'smoke' if a.smoke else ('default' if not params else ' '.join(params)), row, path)
