@@ -14,7 +14,9 @@ Parts (each writes its rows as it finishes; `--parts` picks some):
         iterations (the comparison's Pixel budget) with fp32 and with bf16 on the real side and on both sides (same seeds),
         each evaluated by K fp32 ConvNets (300 epochs): the matcher's lever is the only difference.
   dsa   DSA outer iteration at IPC 1 (256 real images per class, as the target's reference in benchmarks/matchers.py): fp32, bf16,
-        bf16 both sides, channels_last (one thread), and the fastest at every core. Timing only: no DSA set's accuracy is compared.
+        bf16 both sides, channels_last (one thread), and the fastest at every core.
+  dsasets  the accuracy of a Pixel DSA set (IPC 1, 128 real/class) distilled for `--dsa-steps` iterations in fp32 and with bf16
+        on both sides (same seeds), each evaluated by K fp32 ConvNets (300 epochs).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/levers.py                 # all parts, on an idle machine (≈ 40 min here)
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/levers.py --parts eval --K 2 --epochs 20 --out /tmp/x   # a quick look
@@ -35,11 +37,12 @@ from hpd.init import real_init
 
 def main():  # guarded: evaluation worker processes are spawned, and a spawned process imports the main script
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--parts', default='dm,dmsets,eval,workers,cross,dsa')
+    ap.add_argument('--parts', default='dm,dmsets,eval,workers,cross,dsa,dsasets')
     ap.add_argument('--K', type=int, default=5)
     ap.add_argument('--epochs', type=int, default=300)
     ap.add_argument('--iters', type=int, default=3, help='timed matcher iterations per lever (after one warm-up)')
     ap.add_argument('--dm-steps', type=int, default=80, help='Pixel DM iterations of the sets whose accuracy is compared')
+    ap.add_argument('--dsa-steps', type=int, default=40, help='Pixel DSA iterations of the sets whose accuracy is compared')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
     cmd, alloc, device, data, path, res = open_benchmark('levers', 'cpu', a.out)
@@ -149,6 +152,19 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
             out[name] = dict(wall_s=round(time.perf_counter() - t0, 1), means={m: round(v['mean'], 2) for m, v in r.items()},
                              accs={m: [round(v, 2) for v in r[m]['accs']] for m in models}, cross_arch_mean=round(float(np.mean([v['mean'] for v in r.values()])), 2))
         row('cross_arch_ipc1', set=src, K=3, epochs=a.epochs, test_images=2000, workers=cores, **out, speedup_wall=round(out['fp32']['wall_s'] / out['bf16']['wall_s'], 2))
+
+    if 'dsasets' in parts:  # the accuracy of a Pixel DSA set (IPC 1, 128 real/class as the cpu profile) distilled in fp32 and in bf16 on both sides
+        acc, dsets = {}, {}
+        for name in ('fp32', 'bf16_both'):
+            threads(1)
+            cfg = DistillConfig(method='pixel', matcher='dsa', ipc=1, total_steps=a.dsa_steps, select_every=min(a.dsa_steps, 20), criterion='last',
+                                record_criteria=('loss',), matcher_kwargs=dict(batch_real=128, **MATCHER_LEVERS[name]), seed=0)
+            t0 = time.perf_counter(); r = distill(data, cfg, tmp/f'dsa_{name}', device='cpu', progress=False); s = (time.perf_counter() - t0) / a.dsa_steps
+            dsets[name] = r['images']
+            acc[name] = dict(evaluate(r['images'], r['labels'], bf16=False), distill_s_per_step=round(s, 3))
+            row(f'dsa_ipc1_set_{name}', steps=a.dsa_steps, K=a.K, epochs=a.epochs, evaluation='fp32, one thread', **acc[name])
+        row('dsa_ipc1_sets', steps=a.dsa_steps, K=a.K, means={k: v['mean'] for k, v in acc.items()}, stds={k: v['std'] for k, v in acc.items()},
+            max_abs_pixel_diff_vs_fp32=round(float((dsets['bf16_both'] - dsets['fp32']).abs().max()), 4))
 
     if 'dsa' in parts:
         threads(1)
