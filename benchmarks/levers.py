@@ -22,7 +22,7 @@ Parts (each writes its rows as it finishes; `--parts` picks some):
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/levers.py --parts eval --K 2 --epochs 20 --out /tmp/x   # a quick look
 
 Rows go to runs/benchmarks/levers/results_cpu.json (or --out), each with its command, commit, load average and thread count.
-Ratios are measured in one run; a row whose load average exceeded the core count says so (`shared: true`)."""
+Ratios are measured in one run; a row whose load average exceeded the cores it loads itself says so (`shared: true`)."""
 import argparse, os, time, tempfile
 from pathlib import Path
 import numpy as np
@@ -49,9 +49,9 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
     cores = os.cpu_count()
     res.update(precision='per row')
 
-    def row(key, **kw):
+    def row(key, uses=1, **kw):  # uses: the cores the measurement itself loads (a machine is shared when the load exceeds them)
         load = os.getloadavg()[0]
-        r = add_row(res, key, dict(kw, threads=torch.get_num_threads(), loadavg=load, shared=load > cores - 0.5, device_name=device_name('cpu'),
+        r = add_row(res, key, dict(kw, threads=torch.get_num_threads(), loadavg=load, shared=load > uses + 0.5, device_name=device_name('cpu'),
                                    command=cmd, commit=res['git'].get('commit'), dirty=res['git'].get('dirty')), path)
         print(key, {k: v for k, v in r.items() if k not in ('command', 'device_name', 'time', 'check_id', 'commit', 'dirty')}, flush=True)
 
@@ -137,7 +137,7 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
         t0 = time.perf_counter()
         r = evaluate_models(x, y, data, {'ConvNet': dict(K=a.K, epochs=a.epochs, seed=0, bf16=True)}, 'cpu', workers=cores)['ConvNet']
         wall = (time.perf_counter() - t0) / a.K
-        row('eval_convnet_ipc1_bf16_workers', set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
+        row('eval_convnet_ipc1_bf16_workers', uses=cores, set=src, K=a.K, epochs=a.epochs, workers=cores, mean=round(r['mean'], 2), std=round(r['std'], 2),
             accs=[round(v, 2) for v in r['accs']], wall_s_per_model=round(wall, 2), fp32_one_thread=dict(mean=ref['mean'], std=ref['std'], wall_s_per_model=round(ref_wall, 2)),
             speedup_wall_vs_fp32=round(ref_wall / wall, 2))
 
@@ -151,7 +151,7 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
             r = evaluate_models(x, y, data, {m: dict(K=3, epochs=a.epochs, seed=0, test_subset=2000, bf16=bf) for m in models}, 'cpu', workers=cores)
             out[name] = dict(wall_s=round(time.perf_counter() - t0, 1), means={m: round(v['mean'], 2) for m, v in r.items()},
                              accs={m: [round(v, 2) for v in r[m]['accs']] for m in models}, cross_arch_mean=round(float(np.mean([v['mean'] for v in r.values()])), 2))
-        row('cross_arch_ipc1', set=src, K=3, epochs=a.epochs, test_images=2000, workers=cores, **out, speedup_wall=round(out['fp32']['wall_s'] / out['bf16']['wall_s'], 2))
+        row('cross_arch_ipc1', uses=cores, set=src, K=3, epochs=a.epochs, test_images=2000, workers=cores, **out, speedup_wall=round(out['fp32']['wall_s'] / out['bf16']['wall_s'], 2))
 
     if 'dsasets' in parts:  # the accuracy of a Pixel DSA set (IPC 1, 128 real/class as the cpu profile) distilled in fp32 and in bf16 on both sides
         acc, dsets = {}, {}
