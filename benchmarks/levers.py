@@ -9,7 +9,7 @@ Parts (each writes its rows as it finishes; `--parts` picks some):
   cross  the same set on the other architectures (AlexNet, VGG-11, ResNet-18, ViT; K=3, 300 epochs, 2,000 test images, as the
         cpu profile), fp32 then bf16, each with one process per core: wall-clock and every model's accuracy (same seeds).
   dm    Pixel DM, 256 real images per class: seconds per iteration at IPC 1 and 10 for fp32, bf16 (real side), bf16 on both sides,
-        channels_last (one thread), and the fastest at every core.
+        channels_last (one thread); at every core: fp32, DM's defaults and the fastest lever.
   dmsets  the accuracy of a Pixel DM set (IPC 1) distilled for `--dm-steps`
         iterations (the comparison's Pixel budget) with fp32 and with bf16 on the real side and on both sides (same seeds),
         each evaluated by K fp32 ConvNets (300 epochs): the matcher's lever is the only difference.
@@ -92,15 +92,18 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
                 for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
                 secs[name] = (time.perf_counter() - t0) / a.iters
             fastest = min(secs, key=secs.get)
-            threads(cores)
-            m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
-            x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-            t0 = time.perf_counter()
-            for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-            all_cores = (time.perf_counter() - t0) / a.iters
+            multi = {}
+            for name in dict.fromkeys(['fp32', 'default', fastest]):  # every core: fp32 (threads alone), DM's defaults, the fastest lever
+                threads(cores)
+                m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **({} if name == 'default' else MATCHER_LEVERS[name]))
+                x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
+                t0 = time.perf_counter()
+                for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
+                multi[name] = dict(s_per_iter=round((time.perf_counter() - t0) / a.iters, 3), lever=m.cfg['bf16'], lever_syn=m.cfg['bf16_syn'])
+                multi[name]['speedup'] = round(secs['fp32'] / multi[name]['s_per_iter'], 2)
             threads(1)
             row(f'dm_ipc{ipc}_seconds', s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
-                fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
+                fastest=fastest, all_cores=dict(threads=cores, **multi), uses=cores)
     if 'dmsets' in parts:
         acc = {}
         for name in ('fp32', 'bf16', 'bf16_both'):
