@@ -61,7 +61,7 @@ class Matcher:
 # %% ../nbs/06_matchers.ipynb #3107115c
 class DM(Matcher):
     name = 'dm'
-    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=True, bf16_syn=False, channels_last=False,  # bf16 real side: 1.4× per iteration here, same accuracy (NOTES.md)
+    defaults = dict(net='ConvNet', net_kwargs={}, batch_real=256, dsa=True, batched=None, bf16=False, bf16_syn=False, channels_last=False,  # bf16: 1.4× per iteration here; off by default (NOTES.md)
                     lr_pixel=1.0, lr_w=1e-2, lr_f=10.0)
     separable = True
     def loss(self, x_syn, y_syn,
