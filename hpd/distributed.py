@@ -17,7 +17,7 @@ from .evaluate import evaluate_synset
 
 # %% auto #0
 __all__ = ['CLASS_SEPARABLE', 'SHARD_MODES', 'launched', 'init_distributed', 'close_distributed', 'split_work', 'describe_split',
-           'to_device', 'Shard', 'merge_evaluations', 'evaluation_tasks', 'evaluate_models']
+           'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'evaluate_models']
 
 # %% ../nbs/10b_distributed.ipynb #c333dccb
 def launched() -> bool:
@@ -185,9 +185,15 @@ def merge_evaluations(parts:list[dict]) -> dict:
     return dict(first, mean=float(np.mean(accs)), std=float(np.std(accs)), accs=accs, config=dict(first['config'], K=len(accs)),
                 seconds=dict(train=train, test=test, per_model=train / len(accs)))
 
+def _models(kw:dict) -> int: return kw.get('K', 5)  # a job's model count (`evaluate_synset`'s default K)
+
+def model_kwargs(kw:dict, k:int) -> dict:
+    "A job's `evaluate_synset` kwargs for its model k alone: model k of the K (network seed `seed + k`, stream `10_000 + seed + k`)."
+    return dict(kw, K=1, seed=kw.get('seed', 0) + k)
+
 def evaluation_tasks(jobs:dict) -> list[tuple[str, int]]:
     "(architecture, model index) for every model of every job, architectures interleaved so that round-robin dealing mixes their costs."
-    K = {m: kw.get('K', 5) for m, kw in jobs.items()}
+    K = {m: _models(kw) for m, kw in jobs.items()}
     return [(m, k) for k in range(max(K.values(), default=0)) for m in jobs if k < K[m]]
 
 def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate and its dataset
@@ -210,7 +216,7 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
     with timed('evaluate_fanout'):
         for m, k in tasks[shard.rank::shard.world]:
             kw = jobs[m]
-            try: mine[(m, k)] = evaluate_synset(x, y, data, model=m, device=device, **dict(kw, K=1, seed=kw.get('seed', 0) + k))
+            try: mine[(m, k)] = evaluate_synset(x, y, data, model=m, device=device, **model_kwargs(kw, k))
             except Exception as e:
                 e = _picklable(e); e.add_note(f'(evaluation task {m} model {k} on rank {shard.rank} of {shard.world})'); mine[(m, k)] = e; break
         every = [None] * shard.world
@@ -219,7 +225,7 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
     failed = [r for r in done.values() if isinstance(r, BaseException)]
     if failed: raise failed[0]
     for m, kw in jobs.items():
-        out[m] = merge_evaluations([done[(m, k)] for k in range(kw.get('K', 5))])
+        out[m] = merge_evaluations([done[(m, k)] for k in range(_models(kw))])
         if on_result: on_result(m, out[m])
     return out
 
@@ -233,12 +239,13 @@ def _worker_init(data):
 def _worker_task(x, y, m, kw):
     return evaluate_synset(x, y, _WORKER_DATA, model=m, device='cpu', **kw)
 
-def _scoring_data(data):
-    "`data` without what evaluation does not read (the training and validation images beyond one each: shapes come from them)."
-    return dataclasses.replace(data, train=data.train.subset(torch.arange(1)), val=data.val.subset(torch.arange(1)) if len(data.val) else data.val)
+def _scoring_data(data, jobs:dict):
+    "`data` with only the splits that `jobs` score in full (the others cut to one image: shapes come from the training split)."
+    scored = {kw.get('split', 'test') for kw in jobs.values()}
+    return dataclasses.replace(data, **{s: getattr(data, s).subset(torch.arange(1)) for s in ('train', 'val', 'test') if s not in scored and len(getattr(data, s))})
 
 def _evaluate_in_workers(x, y, data, jobs, workers, on_result):
-    slim = _scoring_data(data)
+    slim = _scoring_data(data, jobs)
     try: pickle.dumps(slim)
     except Exception as e:  # e.g. a lazy split whose image loader is a local function
         warnings.warn(f'Evaluating in this process: the dataset cannot be sent to worker processes ({type(e).__name__}: {e}).')
@@ -248,15 +255,14 @@ def _evaluate_in_workers(x, y, data, jobs, workers, on_result):
     x, y = x.detach().cpu(), y.cpu()
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=tmp.get_context('spawn'), initializer=mod._worker_init, initargs=(slim,)) as pool, \
          tqdm(total=len(tasks), desc=f'evaluation, {min(workers, len(tasks))} processes', unit='model', leave=False) as bar:
-        futs = {pool.submit(mod._worker_task, x, y, m, dict(jobs[m], K=1, seed=jobs[m].get('seed', 0) + k, progress=False)): (m, k) for m, k in tasks}
+        futs = {pool.submit(mod._worker_task, x, y, m, dict(model_kwargs(jobs[m], k), progress=False)): (m, k) for m, k in tasks}
         for f in as_completed(futs):
             m, k = futs[f]
             if (e := f.exception()) is not None:
                 for other in futs: other.cancel()
                 e.add_note(f'(evaluation task {m} model {k}, in a worker process)'); raise e
             parts[(m, k)] = f.result(); bar.update()
-            K = jobs[m].get('K', 5)
-            if all((m, j) in parts for j in range(K)):
-                out[m] = merge_evaluations([parts[(m, j)] for j in range(K)])
+            if all((m, j) in parts for j in range(_models(jobs[m]))):
+                out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
                 if on_result: on_result(m, out[m])
     return {m: out[m] for m in jobs}
