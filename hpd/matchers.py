@@ -146,11 +146,10 @@ class DC(Matcher):
         if use_batched(self.cfg['batched'], self.device) and len({len(i) for i in idx}) == 1 and not batchnorm_layers(self.net):
             return self._loss_batched(reals, syns, ys)
         params, total = list(self.net.parameters()), 0.
-        real_ctx, syn_ctx = (lambda k=k: bf16_autocast(self.device, self.cfg[k]) for k in ('bf16', 'bf16_syn'))
         for c in range(C):
-            with real_ctx(): lr_ = F.cross_entropy(self.net(reals[c]).float(), torch.full((len(reals[c]),), c, device=self.device))
+            with bf16_autocast(self.device, self.cfg['bf16']): lr_ = F.cross_entropy(self.net(reals[c]).float(), torch.full((len(reals[c]),), c, device=self.device))
             gw_real = [t.detach() for t in torch.autograd.grad(lr_, params)]
-            with syn_ctx(): ls = F.cross_entropy(self.net(syns[c]).float(), ys[c])
+            with bf16_autocast(self.device, self.cfg['bf16_syn']): ls = F.cross_entropy(self.net(syns[c]).float(), ys[c])
             gw_syn = torch.autograd.grad(ls, params, create_graph=True)
             total = total + dc_distance(gw_syn, gw_real, self.cfg['metric'])
         return total
