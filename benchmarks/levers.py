@@ -14,7 +14,7 @@ Parts (each writes its rows as it finishes; `--parts` picks some):
         iterations (the comparison's Pixel budget) with fp32 and with bf16 on the real side and on both sides (same seeds),
         each evaluated by K fp32 ConvNets (300 epochs): the matcher's lever is the only difference.
   dsa   DSA outer iteration at IPC 1 (256 real images per class, as the target's reference in benchmarks/matchers.py): fp32, bf16,
-        bf16 both sides, channels_last (one thread), and the fastest at every core.
+        bf16 both sides, channels_last (one thread); at every core: fp32, DSA's defaults and the fastest lever.
   dsasets  the accuracy of a Pixel DSA set (IPC 1, 128 real/class) distilled for `--dsa-steps` iterations in fp32 and with bf16
         on both sides (same seeds), each evaluated by K fp32 ConvNets (300 epochs).
 
@@ -32,7 +32,7 @@ from hpd.core import cpu_plan
 from hpd.distill import DistillConfig, distill
 from hpd.distributed import evaluate_models
 from hpd.evaluate import evaluate_synset, random_real_subset
-from hpd.matchers import get_matcher
+from hpd.matchers import get_matcher, MATCHERS
 from hpd.init import real_init
 
 def main():  # guarded: evaluation worker processes are spawned, and a spawned process imports the main script
@@ -79,31 +79,29 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
     sets = {}
     parts = a.parts.split(',')
 
+    def s_per_iter(matcher, ipc, kw, n_threads=1):
+        "Seconds per loss + backward of `matcher` at IPC `ipc` (256 real images per class) with the levers `kw`, after one warm-up."
+        threads(n_threads)
+        x0, y0, _ = real_init(data, ipc, seed=0)
+        m = get_matcher(matcher, data, ipc, seed=0, device='cpu', batch_real=256, **kw)
+        x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
+        t0 = time.perf_counter()
+        for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
+        secs = (time.perf_counter() - t0) / a.iters
+        threads(1)
+        return secs
+
+    def lever_timings(matcher, ipc):
+        "Every lever at one thread; fp32 (threads alone), the matcher's defaults and the fastest lever at every core."
+        secs = {name: s_per_iter(matcher, ipc, kw) for name, kw in MATCHER_LEVERS.items()}
+        fastest = min(secs, key=secs.get)
+        multi = {name: s_per_iter(matcher, ipc, {} if name == 'default' else MATCHER_LEVERS[name], cores) for name in dict.fromkeys(['fp32', 'default', fastest])}
+        return dict(batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
+                    fastest=fastest, defaults={k: MATCHERS[matcher].defaults[k] for k in ('bf16', 'bf16_syn', 'channels_last')},
+                    all_cores=dict(threads=cores, **{k: dict(s_per_iter=round(v, 3), speedup=round(secs['fp32'] / v, 2)) for k, v in multi.items()}))
+
     if 'dm' in parts:
-        for ipc in (1, 10):
-            x0, y0, _ = real_init(data, ipc, seed=0)
-            secs = {}
-            for name, kw in MATCHER_LEVERS.items():
-                threads(1)
-                m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **kw)
-                x = x0.clone().requires_grad_(True)
-                m.loss(x, y0).backward()  # warm-up
-                t0 = time.perf_counter()
-                for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-                secs[name] = (time.perf_counter() - t0) / a.iters
-            fastest = min(secs, key=secs.get)
-            multi = {}
-            for name in dict.fromkeys(['fp32', 'default', fastest]):  # every core: fp32 (threads alone), DM's defaults, the fastest lever
-                threads(cores)
-                m = get_matcher('dm', data, ipc, seed=0, device='cpu', batch_real=256, **({} if name == 'default' else MATCHER_LEVERS[name]))
-                x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-                t0 = time.perf_counter()
-                for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-                multi[name] = dict(s_per_iter=round((time.perf_counter() - t0) / a.iters, 3), lever=m.cfg['bf16'], lever_syn=m.cfg['bf16_syn'])
-                multi[name]['speedup'] = round(secs['fp32'] / multi[name]['s_per_iter'], 2)
-            threads(1)
-            row(f'dm_ipc{ipc}_seconds', s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
-                fastest=fastest, all_cores=dict(threads=cores, **multi), uses=cores)
+        for ipc in (1, 10): row(f'dm_ipc{ipc}_seconds', uses=cores, **lever_timings('dm', ipc))
     if 'dmsets' in parts:
         acc = {}
         for name in ('fp32', 'bf16', 'bf16_both'):
@@ -169,26 +167,7 @@ def main():  # guarded: evaluation worker processes are spawned, and a spawned p
         row('dsa_ipc1_sets', steps=a.dsa_steps, K=a.K, means={k: v['mean'] for k, v in acc.items()}, stds={k: v['std'] for k, v in acc.items()},
             max_abs_pixel_diff_vs_fp32=round(float((dsets['bf16_both'] - dsets['fp32']).abs().max()), 4))
 
-    if 'dsa' in parts:
-        threads(1)
-        x0, y0, _ = real_init(data, 1, seed=0)
-        secs = {}
-        for name, kw in MATCHER_LEVERS.items():
-            m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **kw)
-            x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-            t0 = time.perf_counter()
-            for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-            secs[name] = (time.perf_counter() - t0) / a.iters
-        fastest = min(secs, key=secs.get)
-        threads(cores)
-        m = get_matcher('dsa', data, 1, seed=0, device='cpu', batch_real=256, **MATCHER_LEVERS[fastest])
-        x = x0.clone().requires_grad_(True); m.loss(x, y0).backward()
-        t0 = time.perf_counter()
-        for _ in range(a.iters): x.grad = None; m.loss(x, y0).backward()
-        all_cores = (time.perf_counter() - t0) / a.iters
-        threads(1)
-        row('dsa_ipc1_seconds', batch_real=256, s_per_iter={k: round(v, 3) for k, v in secs.items()}, speedup={k: round(secs['fp32'] / v, 2) for k, v in secs.items()},
-            fastest=fastest, all_cores=dict(threads=cores, lever=fastest, s_per_iter=round(all_cores, 3), speedup=round(secs['fp32'] / all_cores, 2)))
+    if 'dsa' in parts: row('dsa_ipc1_seconds', uses=cores, **lever_timings('dsa', 1))
     print(f'→ {path}')
 
 
