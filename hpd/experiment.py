@@ -292,6 +292,8 @@ _CHEAP = dict(batch_real=64, eval_models=['ConvNet'], **_CPU_EVAL) # ablations: 
 GRIDS = {
     # τ for DM, H-PD at IPC 1 (nbs/11_distill.ipynb shows the result)
     'tau_dm': [dict(tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_dm_ipc1_b64_tau{t}', **_CHEAP) for t in (0.03, 0.1, 0.3, 1.0)],
+    # τ for DSA, H-PD at IPC 1 (DSA's 50 steps per space; 64 real images per class, the backbone only, as 'tau_dm')
+    'tau_dsa': [dict(matcher='dsa', tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_dsa_ipc1_b64_tau{t}', **_CHEAP) for t in (0.01, 0.03, 0.1)],
     # the method comparison on the embedded default: Pixel, GLaD (matcher's space, and the best space), H-PD; DM, IPC 1
     'fmnist_dm_ipc1': [dict(method='pixel', **_CPU_EVAL), dict(method='hpd', **_CPU_EVAL), dict(method='glad', **_CPU_EVAL)],
     # GLaD's manual search over its spaces, evaluated like the comparison (4 GLaD runs and their validation scores: the costliest row)
