@@ -307,6 +307,8 @@ GRIDS = {
     'fmnist_dsa_ipc1': [dict(method=m, matcher='dsa', **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # the comparison at IPC 10 (DM): the same settings as 'fmnist_dm_ipc1'
     'fmnist_dm_ipc10': [dict(method=m, ipc=10, **_CPU_EVAL) for m in ('pixel', 'hpd', 'glad')],
+    # the comparison at IPC 10 (DSA): the same settings as 'fmnist_dsa_ipc1'
+    'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # paper Fig. 4: validation accuracy of every recorded candidate of Pixel and GLaD (H-PD's curve: the ablation grid's record_val_accuracy run)
     'fig4_dm_ipc1': [dict(method=m, record_val_accuracy=True, **_CHEAP) for m in ('pixel', 'glad')],
 }
