@@ -16,7 +16,7 @@ from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
-from .distributed import Shard, evaluate_models, to_device
+from .distributed import Shard, EvalFolder, evaluate_models, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
 from .rundir import run_lock, check_generator
 
@@ -306,12 +306,12 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
     "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
     shard = shard or Shard()
     models = list(models); backbone = models[0]
-    per = shard.on_rank0(lambda: {m: load_json(out/'eval'/f'{m}.json') for m in models if (out/'eval'/f'{m}.json').exists()})
     def job(m): return dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
                                                                                  epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
-    def save(m, r):
-        if shard.lead: save_json(r, out/'eval'/f'{m}.json')
-    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, save, rec.phase if rec else None, workers=workers))
+    saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
+    per, done = shard.on_rank0(saved.load)
+    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
+                               done=done, on_model=saved.save_model if get_device(device).type == 'cpu' else None))  # on a GPU the K models train together (vmap)
     per = {m: per[m] for m in models}
     others = [per[m]['mean'] for m in models[1:]]
     summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
@@ -391,6 +391,8 @@ def _open_run(run:_Run) -> tuple[dict, list]:
                    init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
     run.rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=run.lr_mode, processes=run.shard.world, shard=run.shard.describe()), device)
     if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+    if (out/'synset.pt').exists() and not (out/'state.pt').exists():  # finished on a machine that kept state.pt (git-ignored): only the evaluation can be missing
+        return dict(state=None, init={}, labels=load_tensors(out/'synset.pt')['labels'], done=len(run.stages), matcher=None), load_json(out/'history.json')
     if (out/'state.pt').exists():
         saved = load_tensors(out/'state.pt', device)
         # history.json is written before state.pt: drop what a stage interrupted in between left there
@@ -436,8 +438,7 @@ def _run_stages(run:_Run, state:dict|None, init_state:dict, history:list, done:i
         best, hist, rates = _optimize(run, state, i)
         _save_stage(run, i, best, hist, rates)
         if i + 1 < len(stages) and not stages[i + 1]['restart']: best = advance(run.H, best, sp, run.cfg.clip_features)
-        state, history = best, history + hist
-        state_full = run.full(state)
+        state, history, state_full = best, history + hist, run.full(best)  # full: every process's rows (a collective)
         if run.shard.lead:
             save_json(history, run.out/'history.json')
             save_tensors(dict(state=state_full, init=run.full_init, labels=run.labels, done=i + 1, matcher=run.matcher.state_dict()), run.out/'state.pt')
@@ -448,22 +449,22 @@ def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
     stages, cfg = run.stages, run.cfg
     load_stages = lambda: [load_tensors(run.out/f'stage_{i}.pt') for i in range(len(stages))]
     selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-    fp = None
-    if final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
+    fp = load_json(run.out/'final_pick.json') if (finished := (run.out/'synset.pt').exists()) else None  # a finished run keeps its pick: a rerun only evaluates
+    if fp is None and final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
         with run.phase('final_pick'): fp = final_pick(cfg, run.shard.on_rank0(load_stages), selected, run.data, run.device, run.shard)
     def finish(fp):  # rank 0
         stage_data = load_stages()
         if fp is None:
             with run.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, run.data, run.device)
         win = stage_data[fp['stage']]
-        fp.update(space=int(win['space']), spaces=[s['space'] for s in stages])
-        save_json(fp, run.out/'final_pick.json')
-        save_tensors(dict(images=win['images'], labels=run.labels.cpu(), latents=load_tensors(run.out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'],
-                          method=cfg.method, stage=fp['stage']), run.out/'synset.pt')
+        if not finished:  # the matcher's hints (MTT's learned lr) are kept with the pick: a resume without state.pt evaluates with them
+            fp.update(space=int(win['space']), spaces=[s['space'] for s in stages], eval_hints=run.matcher.eval_hints()); save_json(fp, run.out/'final_pick.json')
+            save_tensors(dict(images=win['images'], labels=run.labels.cpu(), latents=load_tensors(run.out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'],
+                              method=cfg.method, stage=fp['stage']), run.out/'synset.pt')
         return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                                    final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
                                    rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
-                                   eval_hints=run.matcher.eval_hints())
+                                   eval_hints=fp.get('eval_hints', run.matcher.eval_hints()))
     x, result = run.shard.on_rank0(lambda: finish(fp))
     return x.to(run.device), result
 
@@ -471,8 +472,7 @@ def _evaluate(run:_Run, x:torch.Tensor, evaluate:dict, result:dict):
     "Evaluate the final set (`evaluate_run`); its summary goes into `result`."
     kw = dict(evaluate); hints = result['eval_hints'] if kw.pop('use_eval_hints', False) else {}
     ev = evaluate_run(x, run.labels, run.data, run.out, run.rec, run.device, eval_hints={k: v for k, v in hints.items() if k == 'lr'}, shard=run.shard, **kw)
-    result['eval'] = dict(mean=ev['mean'], std=ev['std'], accs=ev['accs'], protocol=ev['protocol'], per_model=ev['per_model'],
-                          cross_arch_mean=ev['cross_arch_mean'], cross_arch_K=ev['cross_arch_K'])
+    result['eval'] = {k: ev[k] for k in ('mean', 'std', 'accs', 'protocol', 'per_model', 'cross_arch_mean', 'cross_arch_K')}
     if 'warning' in ev: result['warnings'] = [ev['warning']]
 
 def distill(data, # `HPDData` (its name must have a recipe in `hpd.recipes`: τ, GLaD's layer and the lr rule come from there)

@@ -4,20 +4,22 @@
 
 # %% ../nbs/10b_distributed.ipynb #d78b13fb
 from __future__ import annotations
-import contextlib, dataclasses, datetime, importlib, os, pickle, warnings
+import contextlib, dataclasses, datetime, importlib, json, os, pickle, warnings
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, as_completed
 import torch.multiprocessing as tmp
 from tqdm import tqdm
 import numpy as np
 import torch
 import torch.distributed as dist
-from .core import get_device, tune_malloc
+from .core import get_device, tune_malloc, save_json, load_json
 from .matchers import MATCHERS, Matcher
 from .evaluate import evaluate_synset
 
 # %% auto #0
 __all__ = ['CLASS_SEPARABLE', 'SHARD_MODES', 'launched', 'init_distributed', 'close_distributed', 'split_work', 'describe_split',
-           'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'evaluate_models']
+           'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'evaluate_models',
+           'EvalFolder']
 
 # %% ../nbs/10b_distributed.ipynb #c333dccb
 def launched() -> bool:
@@ -201,18 +203,27 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
                     device=None, shard:Shard|None=None,
                     on_result=None, # called with (architecture, result) as each architecture's result is complete
                     phase=None, # a context factory timing each phase by name (`RunRecord.phase`), or None
-                    workers:int=1) -> dict: # one process: this many single-threaded worker processes on a CPU (`hpd.core.cpu_plan`)
+                    workers:int=1, # one process: this many single-threaded worker processes on a CPU (`hpd.core.cpu_plan`)
+                    done:dict|None=None, # (architecture, k) → model k's result from an earlier, interrupted call: not trained again
+                    on_model=None) -> dict: # one process: called with (architecture, k, result) as each model finishes (then models are trained one by one)
     "Every job's `evaluate_synset` result; with several processes each model is a task, spread over them and gathered."
-    shard, timed = shard or Shard(), phase or (lambda name: contextlib.nullcontext())
-    out = {}
-    if shard.world == 1 and workers > 1 and get_device(device).type == 'cpu' and len(evaluation_tasks(jobs)) > 1:
-        with timed('evaluate_workers'): return _evaluate_in_workers(x, y, data, jobs, workers, on_result)
+    shard, timed, done = shard or Shard(), phase or (lambda name: contextlib.nullcontext()), dict(done or {})
+    out, todo = {}, [t for t in evaluation_tasks(jobs) if t not in done]
+    if shard.world == 1 and workers > 1 and get_device(device).type == 'cpu' and len(todo) > 1:
+        with timed('evaluate_workers'): return _evaluate_in_workers(x, y, data, jobs, workers, on_result, done, on_model)
     if shard.world == 1:
         for m, kw in jobs.items():
-            with timed(f'evaluate_{m}'): out[m] = evaluate_synset(x, y, data, model=m, device=device, **kw)
+            with timed(f'evaluate_{m}'):
+                if on_model is None and not any(t[0] == m for t in done): out[m] = evaluate_synset(x, y, data, model=m, device=device, **kw)
+                else:  # model by model (what evaluate_synset does on a CPU anyway; on a GPU it gives up vmap's batching)
+                    for k in range(_models(kw)):
+                        if (m, k) in done: continue
+                        done[(m, k)] = evaluate_synset(x, y, data, model=m, device=device, **model_kwargs(kw, k))
+                        if on_model: on_model(m, k, done[(m, k)])
+                    out[m] = merge_evaluations([done[(m, k)] for k in range(_models(kw))])
             if on_result: on_result(m, out[m])
         return out
-    tasks, mine = evaluation_tasks(jobs), {}
+    tasks, mine = todo, {}
     with timed('evaluate_fanout'):
         for m, k in tasks[shard.rank::shard.world]:
             kw = jobs[m]
@@ -221,7 +232,7 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
                 e = _picklable(e); e.add_note(f'(evaluation task {m} model {k} on rank {shard.rank} of {shard.world})'); mine[(m, k)] = e; break
         every = [None] * shard.world
         dist.all_gather_object(every, mine)
-    done = {t: r for d in every for t, r in d.items()}
+    done.update({t: r for d in every for t, r in d.items()})
     failed = [r for r in done.values() if isinstance(r, BaseException)]
     if failed: raise failed[0]
     for m, kw in jobs.items():
@@ -244,13 +255,14 @@ def _scoring_data(data, jobs:dict):
     scored = {kw.get('split', 'test') for kw in jobs.values()}
     return dataclasses.replace(data, **{s: getattr(data, s).subset(torch.arange(1)) for s in ('train', 'val', 'test') if s not in scored and len(getattr(data, s))})
 
-def _evaluate_in_workers(x, y, data, jobs, workers, on_result):
+def _evaluate_in_workers(x, y, data, jobs, workers, on_result, done, on_model):
     slim = _scoring_data(data, jobs)
     try: pickle.dumps(slim)
     except Exception as e:  # e.g. a lazy split whose image loader is a local function
         warnings.warn(f'Evaluating in this process: the dataset cannot be sent to worker processes ({type(e).__name__}: {e}).')
-        return evaluate_models(x, y, data, jobs, 'cpu', on_result=on_result)
-    tasks, parts, out = evaluation_tasks(jobs), {}, {}
+        return evaluate_models(x, y, data, jobs, 'cpu', on_result=on_result, done=done, on_model=on_model)
+    parts, out = dict(done), {}
+    tasks = [t for t in evaluation_tasks(jobs) if t not in parts]
     mod = importlib.import_module('hpd.distributed')  # spawned processes import the worker functions by module path (a notebook's own are not importable)
     x, y = x.detach().cpu(), y.cpu()
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=tmp.get_context('spawn'), initializer=mod._worker_init, initargs=(slim,)) as pool, \
@@ -262,7 +274,42 @@ def _evaluate_in_workers(x, y, data, jobs, workers, on_result):
                 for other in futs: other.cancel()
                 e.add_note(f'(evaluation task {m} model {k}, in a worker process)'); raise e
             parts[(m, k)] = f.result(); bar.update()
+            if on_model: on_model(m, k, parts[(m, k)])
             if all((m, j) in parts for j in range(_models(jobs[m]))):
                 out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
                 if on_result: on_result(m, out[m])
+    for m in jobs:  # every model of an architecture came from `done`
+        if m not in out:
+            out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
+            if on_result: on_result(m, out[m])
     return {m: out[m] for m in jobs}
+
+# %% ../nbs/10b_distributed.ipynb #86a11dc9
+class EvalFolder:
+    "Evaluation results kept in a folder as they finish: `{m}_model{k}.json` per model, replaced by `{m}.json` when architecture m is complete."
+    def __init__(self, folder:Path, jobs:dict, # architecture → `evaluate_synset` kwargs
+                 write:bool=True): # False: read only (the processes other than rank 0)
+        self.folder, self.jobs, self.write = Path(folder), jobs, write
+
+    def key(self, m:str, k:int) -> dict:
+        "Model k's arguments as JSON holds them: a saved result counts only for the same arguments."
+        return json.loads(json.dumps({a: v for a, v in model_kwargs(self.jobs[m], k).items() if a != 'progress'}, default=str))
+
+    def load(self) -> tuple[dict, dict]:
+        "The complete architectures, and (architecture, k) → result of the models saved for the others."
+        per = {m: load_json(self.folder/f'{m}.json') for m in self.jobs if (self.folder/f'{m}.json').exists()}
+        done = {}
+        for m in self.jobs:
+            for k in range(_models(self.jobs[m])):
+                p = self.folder/f'{m}_model{k}.json'
+                if m not in per and p.exists() and (r := load_json(p)).pop('job', None) == self.key(m, k): done[(m, k)] = r
+        return per, done
+
+    def save_model(self, m:str, k:int, r:dict):
+        if self.write: save_json(dict(r, job=self.key(m, k)), self.folder/f'{m}_model{k}.json')
+
+    def save(self, m:str, r:dict):
+        if not self.write: return
+        save_json(r, self.folder/f'{m}.json')
+        for p in self.folder.glob(f'{m}_model*.json'): p.unlink()
+
