@@ -311,6 +311,8 @@ GRIDS = {
     'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # paper Fig. 4: validation accuracy of every recorded candidate of Pixel and GLaD (H-PD's curve: the ablation grid's record_val_accuracy run)
     'fig4_dm_ipc1': [dict(method=m, record_val_accuracy=True, **_CHEAP) for m in ('pixel', 'glad')],
+    # `make run` (H-PD, DM, IPC 1, the defaults) against Pixel over distillation seeds 1-3 (seed 0: 'fmnist_dm_ipc1'); ConvNet only, as the target compares it
+    'seeds_dm_ipc1': [dict(method=m, seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3) for m in ('hpd', 'pixel')],
 }
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
