@@ -331,7 +331,7 @@ def run_status(p:ExperimentParams) -> dict:
     d = runs_root()/p.name()
     status, detail = 'todo', ''
     if (d/'eval.json').exists(): status = 'done'
-    elif (d/'.lock').exists(): status, detail = 'running', (d/'.lock').read_text().strip()
+    elif owner := lock_owner(d): status, detail = 'running', owner  # a lock left by a process that is gone does not count
     elif (d/'papermill.log').exists():
         lines = [l for l in (d/'papermill.log').read_text(errors='replace').splitlines() if l.strip()]
         err = [l for l in lines if 'Error' in l or 'Exception' in l]
