@@ -31,7 +31,7 @@ experiment:
 
 # Every grid of a profile (hpd.experiment.GRIDS), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
 PROFILE ?= cpu
-GRIDS_cpu := tau_dm fmnist_dm_ipc1 ablation_dm_ipc1 fig4_dm_ipc1 fmnist_dm_ipc1_glad_best seeds_dm_ipc1 tau_dsa fmnist_dsa_ipc1 fmnist_dm_ipc10 fmnist_dsa_ipc10
+GRIDS_cpu := tau_dm fmnist_dm_ipc1 ablation_dm_ipc1 fig4_dm_ipc1 fmnist_dm_ipc1_glad_best seeds_dm_ipc1 seeds_dm_ipc1_loss tau_dsa fmnist_dsa_ipc1 fmnist_dm_ipc10 fmnist_dsa_ipc10
 reproduce:
 	@test -n "$(GRIDS_$(PROFILE))" || (echo "No grids for PROFILE=$(PROFILE); profiles with grids: cpu" && exit 2)
 	mkdir -p runs/grids

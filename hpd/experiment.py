@@ -313,6 +313,8 @@ GRIDS = {
     'fig4_dm_ipc1': [dict(method=m, record_val_accuracy=True, **_CHEAP) for m in ('pixel', 'glad')],
     # `make run` (H-PD, DM, IPC 1, the defaults) against Pixel over distillation seeds 1-3 (seed 0: 'fmnist_dm_ipc1'); ConvNet only, as the target compares it
     'seeds_dm_ipc1': [dict(method=m, seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3) for m in ('hpd', 'pixel')],
+    # the same seeds with the matcher's loss as H-PD's criterion (the CAM distance withdrew seed 2 from every space after the first)
+    'seeds_dm_ipc1_loss': [dict(criterion='loss', seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (0, 1, 2, 3)],
 }
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
