@@ -305,7 +305,7 @@ GRIDS = {
                          dict(withdrawal=False, final_pick='cam_distance', **_CHEAP), dict(method='glad', glad_space='best', **_CHEAP)],
     # the comparison with DSA, IPC 1 (H-PD first: a grid cut short by a session's end still has the row it is about)
     'fmnist_dsa_ipc1': [dict(method=m, matcher='dsa', **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
-    # the comparison at IPC 10 (DM): the same settings as 'fmnist_dm_ipc1' (H-PD first, as 'fmnist_dsa_ipc1': each run's evaluation takes ≈2.5 h on one CPU thread)
+    # the comparison at IPC 10 (DM): the same settings as 'fmnist_dm_ipc1' (H-PD first, as 'fmnist_dsa_ipc1': a run takes ≈ 1–1.5 h on one CPU thread, NOTES.md)
     'fmnist_dm_ipc10': [dict(method=m, ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # the comparison at IPC 10 (DSA): the same settings as 'fmnist_dsa_ipc1'
     'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
