@@ -310,7 +310,7 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
                                                                                  epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
     saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
     per, done = shard.on_rank0(saved.load)
-    per.update(evaluate_models(x, labels, data, {m: job(m) for m in models if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
+    per.update(evaluate_models(x, labels, data, {m: j for m, j in saved.jobs.items() if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
                                done=done, on_model=saved.save_model if get_device(device).type == 'cpu' else None))  # on a GPU the K models train together (vmap)
     per = {m: per[m] for m in models}
     others = [per[m]['mean'] for m in models[1:]]

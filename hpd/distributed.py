@@ -263,6 +263,10 @@ def _evaluate_in_workers(x, y, data, jobs, workers, on_result, done, on_model):
         return evaluate_models(x, y, data, jobs, 'cpu', on_result=on_result, done=done, on_model=on_model)
     parts, out = dict(done), {}
     tasks = [t for t in evaluation_tasks(jobs) if t not in parts]
+    def complete(m):  # architecture m's result, once all its models are in (reported once)
+        if m not in out and all((m, j) in parts for j in range(_models(jobs[m]))):
+            out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
+            if on_result: on_result(m, out[m])
     mod = importlib.import_module('hpd.distributed')  # spawned processes import the worker functions by module path (a notebook's own are not importable)
     x, y = x.detach().cpu(), y.cpu()
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=tmp.get_context('spawn'), initializer=mod._worker_init, initargs=(slim,)) as pool, \
@@ -275,13 +279,8 @@ def _evaluate_in_workers(x, y, data, jobs, workers, on_result, done, on_model):
                 e.add_note(f'(evaluation task {m} model {k}, in a worker process)'); raise e
             parts[(m, k)] = f.result(); bar.update()
             if on_model: on_model(m, k, parts[(m, k)])
-            if all((m, j) in parts for j in range(_models(jobs[m]))):
-                out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
-                if on_result: on_result(m, out[m])
-    for m in jobs:  # every model of an architecture came from `done`
-        if m not in out:
-            out[m] = merge_evaluations([parts[(m, j)] for j in range(_models(jobs[m]))])
-            if on_result: on_result(m, out[m])
+            complete(m)
+    for m in jobs: complete(m)  # architectures whose models all came from `done`
     return {m: out[m] for m in jobs}
 
 # %% ../nbs/10b_distributed.ipynb #86a11dc9

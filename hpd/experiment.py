@@ -379,7 +379,7 @@ def comparison_rows(grids, # grid names (or lists of overrides)
                              convnet_mean=ev['mean'], convnet_std=ev['std'], K=len(ev['accs']), cross_arch_mean=ev.get('cross_arch_mean'),
                              cross_arch_K=ev.get('cross_arch_K'), run=f'runs/{p.name()}', grid=g if isinstance(g, str) else '',
                              total_steps=sum(s['steps'] for s in cf['stages']), tau=c.get('tau'), withdrawal=c.get('withdrawal'),
-                             final_space=fp['space'], batch_real=c['matcher_kwargs'].get('batch_real'), epochs=ev['config']['epochs'],
+                             final_space=fp['space'], batch_real=c['matcher_kwargs'].get('batch_real'), epochs=ev['config']['epochs'], seed=c['seed'],
                              per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
                              commit=(rec.get('git') or {}).get('commit', '')[:7], generator=gen))
     return rows
