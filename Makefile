@@ -29,13 +29,12 @@ run:
 experiment:
 	$(ALONE) $(VENV)/bin/hpd-run $(ARGS)
 
-# Every grid of a profile (hpd.experiment.GRIDS), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
+# Every grid of a profile (hpd.experiment.PROFILE_GRIDS, in its order), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
 PROFILE ?= cpu
-GRIDS_cpu := tau_dm fmnist_dm_ipc1 ablation_dm_ipc1 fig4_dm_ipc1 fmnist_dm_ipc1_glad_best seeds_dm_ipc1 seeds_dm_ipc1_loss tau_dsa fmnist_dsa_ipc1 fmnist_dm_ipc10 fmnist_dsa_ipc10
 reproduce:
-	@test -n "$(GRIDS_$(PROFILE))" || (echo "No grids for PROFILE=$(PROFILE); profiles with grids: cpu" && exit 2)
-	mkdir -p runs/grids
-	for g in $(GRIDS_$(PROFILE)); do $(ALONE) $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done
+	@grids="$$($(PY) -c "from hpd.experiment import PROFILE_GRIDS as P; print(' '.join(P.get('$(PROFILE)', [])) or exit('No grids for PROFILE=$(PROFILE); profiles with grids: ' + ', '.join(P)))")" || exit 2; \
+	mkdir -p runs/grids; \
+	for g in $$grids; do echo "grid $$g"; $(ALONE) $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done
 	$(VENV)/bin/papermill nbs/paper_figures.ipynb runs/grids/paper_figures.ipynb -k python3
 	$(VENV)/bin/papermill nbs/paper_tables.ipynb runs/grids/paper_tables.ipynb -k python3 --cwd nbs
 

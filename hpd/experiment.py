@@ -23,9 +23,9 @@ from .distill import DistillConfig, METHODS
 from .rundir import lock_owner
 
 # %% auto #0
-__all__ = ['PROFILES', 'EVAL_LEVERS', 'GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator', 'run_name_for',
-           'ExperimentParams', 'param_args', 'parse_args', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
-           'run_grid', 'comparison_rows']
+__all__ = ['PROFILES', 'EVAL_LEVERS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter', 'experiment_generator',
+           'run_name_for', 'ExperimentParams', 'param_args', 'parse_args', 'hpd_run', 'grid_entries', 'run_status',
+           'grid_status', 'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -315,7 +315,14 @@ GRIDS = {
     'seeds_dm_ipc1': [dict(method=m, seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3) for m in ('hpd', 'pixel')],
     # the same seeds with the matcher's loss as H-PD's criterion (the CAM distance withdrew seed 2 from every space after the first)
     'seeds_dm_ipc1_loss': [dict(criterion='loss', seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (0, 1, 2, 3)],
+    # IPC 10 (DM): H-PD's criterion, ConvNet only, the settings of 'fmnist_dm_ipc10' (whose CAM run withdrew from spaces 2 and 3)
+    'ablation_dm_ipc10': [dict(ipc=10, criterion=c, eval_models=['ConvNet'], **_CPU_EVAL) for c in ('loss', 'last')],
 }
+
+# The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
+# `nbs/paper_figures.ipynb` tabulates them in this order
+PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'fmnist_dsa_ipc1', 'fmnist_dm_ipc10', 'fmnist_dsa_ipc10', 'ablation_dm_ipc1', 'ablation_dm_ipc10',
+                         'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
     "The checked experiments of a named grid (or of a list of override dicts)."
