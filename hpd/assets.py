@@ -31,9 +31,11 @@ def asset_path(name_or_path:str|Path, # a registered name of `registry` (a datas
                what:str='checkpoint', # what the file is, for messages
                otherwise:str='pass the path of a checkpoint file', # the alternative to a registered name, for messages
               ) -> Path:
-    "The file of a registered name in `assets_dir()`, else `name_or_path` itself; `FileNotFoundError` naming the registered names if it is missing."
+    "The file of a registered name in `assets_dir()`, else `name_or_path` itself (a relative path not found here: relative to the checkout); `FileNotFoundError` naming the registered names if it is missing."
     key = dataset_key(name_or_path) or str(name_or_path).lower()  # shipped assets are named after their dataset: its aliases apply
     path = assets_dir()/registry[key] if key in registry else Path(name_or_path)
+    # grids name checkpoints relative to the checkout (`runs/generators/...`); papermill may run from `nbs/` or elsewhere
+    if not path.exists() and not path.is_absolute() and (root := repo_root()) and (root/path).exists(): path = root/path
     if not path.exists():
         raise FileNotFoundError(f'No {what} at {path}. Registered names: {", ".join(registry)} (files in {assets_dir()}); otherwise {otherwise}.')
     return path
