@@ -25,10 +25,39 @@ def test_run_baselines(tmp_path):
     nb = papermill('run_baselines', tmp_path/'out.ipynb', runs, '-p', 'dataset', 'digits', '-y', 'ipcs: [1]', '-p', 'K', '2', '-p', 'epochs', '5',
                    '-p', 'full_epochs', '1', '-y', 'subset_seeds: [0]')
     out = runs/'baselines'/'digits_dc'
-    res = {f: json.loads((out/f).read_text()) for f in ('random_real_ipc1_subset0.json', 'full_train.json')}
-    assert len(res['random_real_ipc1_subset0.json']['accs']) == 2 and res['random_real_ipc1_subset0.json']['config']['epochs'] == 5
+    res = {f: json.loads((out/f).read_text()) for f in ('random_real_ipc1_subset0_e5.json', 'full_train.json')}  # epochs given: in the name
+    assert len(res['random_real_ipc1_subset0_e5.json']['accs']) == 2 and res['random_real_ipc1_subset0_e5.json']['config']['epochs'] == 5
     assert res['full_train.json']['config']['epochs'] == 1 and (out/'record.json').exists()
     assert 'IPC 1 subset 0' in outputs(nb)
+
+def tiny_generator(path:Path, num_classes:int=10) -> Path:
+    "A small random StyleGenerator checkpoint (32×32, one channel, as digits)."
+    import torch
+    from hpd.core import save_tensors
+    from hpd.generators import StyleGenerator, generator_checkpoint
+    torch.manual_seed(0)
+    save_tensors(generator_checkpoint(StyleGenerator(num_classes=num_classes, channels={4: 16, 8: 16, 16: 8, 32: 8})), path)
+    return path
+
+def test_run_baselines_generator_start(tmp_path):
+    "With `generators`, the generator's averaged-noise set (H-PD's and GLaD's start) is evaluated and named by the weights' fingerprint."
+    runs, g = tmp_path/'runs', tiny_generator(tmp_path/'g.pt')
+    nb = papermill('run_baselines', tmp_path/'out.ipynb', runs, '-p', 'dataset', 'digits', '-y', 'ipcs: [2]', '-p', 'K', '1', '-p', 'epochs', '1',
+                   '-p', 'full_epochs', '0', '-y', 'subset_seeds: []', '-y', f'generators: [{g}]')
+    out = runs/'baselines'/'digits_dc'
+    f, = out.glob('generator_init_*_ipc2_e1.json')
+    r = json.loads(f.read_text())
+    assert r['generator_fingerprint'].startswith(f.name.split('_')[2]) and r['init']['init'] == 'averaged_noise' and r['init']['ipc'] == 2
+    assert len(r['accs']) == 1 and r['n_train'] == 20 and not (out/'full_train.json').exists() and 'init, IPC 2' in outputs(nb)
+
+def test_run_baselines_generator_of_another_dataset(tmp_path):
+    "A generator whose classes (or image size) differ from the dataset's: a clear error naming both."
+    env = dict(os.environ, HPD_RUNS=str(tmp_path/'runs'), OMP_NUM_THREADS='1')
+    g = tiny_generator(tmp_path/'g3.pt', num_classes=3)
+    r = subprocess.run([str(BIN/'papermill'), str(ROOT/'nbs'/'run_baselines.ipynb'), str(tmp_path/'out.ipynb'), '-k', 'python3', '-p', 'dataset', 'digits',
+                        '-y', 'ipcs: [1]', '-p', 'K', '1', '-p', 'epochs', '1', '-p', 'full_epochs', '0', '-y', 'subset_seeds: []', '-y', f'generators: [{g}]'],
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0 and 'makes 3 classes' in r.stderr + r.stdout and 'pass a generator trained on digits' in r.stderr + r.stdout, r.stderr[-2000:]
 
 def test_run_grid_dry_run(tmp_path):
     nb = papermill('run_grid', tmp_path/'out.ipynb', tmp_path/'runs', '-p', 'grid', 'fmnist_dm_ipc1', '-p', 'dry_run', 'True')
