@@ -327,8 +327,10 @@ GRIDS = {
     # issue 14: the comparison's generator rows (H-PD, GLaD; DM, IPC 1) with generator v2's candidate (Pixel uses no generator)
     'generator_v2_dm_ipc1': [dict(method=m, generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL) for m in ('hpd', 'glad')],
     # the same at IPC 10, ConvNet only: does a diverse prior close H-PD's gap to Pixel there ('fmnist_dm_ipc10', NOTES.md "IPC 10")?
+    # (and H-PD from one random z per image: v2's averaged-noise start scores below v1's, 61.4 vs 65.5, runs/baselines/fashion_mnist_dc_starts)
     'generator_v2_dm_ipc10': [dict(method=m, ipc=10, generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', eval_models=['ConvNet'], **_CPU_EVAL)
-                              for m in ('hpd', 'glad')],
+                              for m in ('hpd', 'glad')] + [dict(ipc=10, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt',
+                                                                eval_models=['ConvNet'], **_CPU_EVAL)],
 }
 
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
