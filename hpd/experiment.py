@@ -15,6 +15,7 @@ from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS
 from .networks import NETWORKS
 from .generators import SynthesisLayers, load_generator
+from .init import INITS
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
 from .evaluate import PROTOCOLS
@@ -99,7 +100,7 @@ PROFILES = {
 }
 
 EVAL_LEVERS = ('bf16', 'channels_last', 'compile') # what `eval_kwargs` may set
-LATENT_INITS = ('averaged_noise', 'random_z') # `init` of the generator methods (`hpd.init.INITS` without 'real', Pixel's)
+LATENT_INITS = tuple(k for k in INITS if k != 'real') # `init` of the generator methods ('real' is Pixel's)
 
 @dataclass
 class ExperimentParams:
