@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib, json, math, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord
@@ -16,23 +15,24 @@ from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
 from .stylegan_xl import glad_boundary, official_plan, plan_shapes
 from .cam import make_criterion
-from .distributed import Shard, EvalFolder, evaluate_models, to_device
+from .distributed import Shard, evaluate_models, evaluate_run, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
 from .rundir import run_lock, check_generator
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'FINAL_PICKS', 'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN',
-           'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for', 'plan_stages', 'render',
-           'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError', 'backward_loss',
-           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar', 'run_stage',
-           'final_pick_mode', 'final_pick', 'evaluate_run', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distill']
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'TAU_RULES', 'FINAL_PICKS', 'DIVERGED_WIDTHS',
+           'OUT_OF_RANGE_WARN', 'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for',
+           'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError',
+           'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar',
+           'run_stage', 'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
 CRITERIA = ('cam_distance', 'feature_distance', 'loss', 'last', 'val_accuracy')
 HIGHER_IS_BETTER = {'val_accuracy'}
 LR_MODES = ('auto', 'calibrated', 'paper')
+TAU_RULES = ('per_space', 'gradient') # how τ carries into later spaces (`calibrate_rates`)
 FINAL_PICKS = ('last_space', 'cam_distance', 'val_accuracy')
 
 @dataclass
@@ -54,6 +54,7 @@ class DistillConfig:
     init_kwargs:dict = field(default_factory=dict) # e.g. {'M': 1000, 'average': 'w'}
     lr_mode:str = 'auto' # 'calibrated' (per-space step calibration), 'paper' (fixed rates: lr_w/lr_f or the matcher's), 'auto': the dataset recipe's (`resolve_lr_mode`)
     tau:float|None = None # calibrated: target image move per step / image RMS (None: the dataset recipe's for the matcher, `Recipe.tau_for`)
+    tau_rule:str = 'per_space' # calibrated: 'per_space' (a move of τ in every space) or 'gradient' (τ where the run starts, then τ × the image gradient's RMS relative to there, at most τ)
     lr_w:float|None = None # paper mode: W+ learning rate (None: the matcher's)
     lr_f:float|None = None # paper mode: feature learning rate (None: the matcher's)
     lr_pixel:float|None = None # pixel learning rate (None: the matcher's)
@@ -75,6 +76,8 @@ class DistillConfig:
         if self.ipc < 1: raise ValueError(f'IPC must be ≥ 1, got {self.ipc}.')
         if self.lr_mode not in LR_MODES: raise ValueError(f'Unknown lr_mode {self.lr_mode!r}; use one of {LR_MODES}.')
         if self.tau is not None and not self.tau > 0: raise ValueError(f'tau must be > 0 (a fraction of the image RMS, e.g. 0.1), got {self.tau}.')
+        if self.tau_rule not in TAU_RULES: raise ValueError(f'Unknown tau_rule {self.tau_rule!r}; use one of {TAU_RULES}.')
+        if self.lr_mode == 'paper' and self.tau_rule != 'per_space': raise ValueError(f"tau_rule={self.tau_rule!r} scales calibrated steps; lr_mode='paper' has fixed rates.")
         if self.lr_mode == 'calibrated' and (self.lr_w or self.lr_f):
             raise ValueError("lr_w/lr_f are set by the step calibration in lr_mode='calibrated'; pass lr_mode='paper' to fix them.")
         if self.final_pick not in FINAL_PICKS: raise ValueError(f'Unknown final_pick {self.final_pick!r}; use one of {FINAL_PICKS}.')
@@ -160,16 +163,19 @@ def backward_loss(H:Hierarchy|None, params:dict, space, loss_fn, chunk:int|None=
 def calibrate_rates(H:Hierarchy, state:dict, space:int, loss_fn, # the matcher's loss of a batch of images
                     tau:float, # target: one step moves the rendered image by tau × its RMS
                     chunk:int|None=None, iters:int=4,
-                    shard:Shard|None=None) -> tuple[dict, dict]: # with several processes: this one's rows of the state (RMS values are global)
-    "One probe gradient of the loss; for each variable group (W+, features) the SGD rate whose first step alone moves the image by τ/√groups of its RMS."
+                    shard:Shard|None=None, # with several processes: this one's rows of the state (RMS values are global)
+                    grad_ref:float|None=None) -> tuple[dict, dict]: # tau_rule 'gradient': the image gradient's RMS where the run started
+    "One probe gradient of the loss; for each variable group (W+, features) the SGD rate whose first step alone moves the image by τ/√groups of its RMS (τ × min(1, image gradient / `grad_ref`) with `grad_ref`)."
     if not tau > 0: raise ValueError(f'tau must be > 0, got {tau}.')
-    shard = shard or Shard()
+    shard, gx = shard or Shard(), []
     names = [n for n in ('ws', 'f') if state.get(n) is not None]
     p = {n: state[n].detach().clone().requires_grad_(True) for n in names}
-    loss = backward_loss(H, p, space, loss_fn, chunk)
+    def probe(x): x.register_hook(gx.append); return loss_fn(x)  # the image gradient, from the same loss call (the matcher's random stream moves once)
+    loss = backward_loss(H, p, space, probe, chunk)
     if not torch.isfinite(loss): raise NonFiniteLoss(f'The probe loss is {loss.item()} at the start of space {space}.')
     with torch.no_grad():
-        x0 = render(H, p, space); rms = shard.rms(x0)
+        x0, g_img = render(H, p, space), shard.rms(gx[0]) if gx else 0.; rms = shard.rms(x0)
+        if grad_ref: tau = tau * min(1., g_img / grad_ref)  # a shrinking gradient shrinks the step, as a fixed image-space rate would
         target = tau * rms / math.sqrt(len(names))
         lrs, moved = {}, {}
         for n in names:
@@ -186,7 +192,7 @@ def calibrate_rates(H:Hierarchy, state:dict, space:int, loss_fn, # the matcher's
                 lr = lr * 1e3 if d == 0 else lr * target / d
             lrs[n], moved[n] = lr, move(lr) / rms
             if not moved[n] > 0: raise CalibrationError(f'Changing {n} in space {space} does not move the rendered image.')
-    return lrs, dict(probe_loss=loss.item(), image_rms=rms, tau=tau, moved=moved)
+    return lrs, dict(probe_loss=loss.item(), image_rms=rms, tau=tau, moved=moved, image_grad_rms=g_img, grad_ref=grad_ref)
 
 
 # %% ../nbs/11_distill.ipynb #f1abd670
@@ -220,12 +226,12 @@ def pick(history:list[dict], criterion:str) -> int:
 
 # %% ../nbs/11_distill.ipynb #9e6a55b6
 def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mode:str, loss_fn, shard:Shard|None=None,
-                tau:float|None=None) -> tuple[dict, dict]: # calibrated: τ (`distill` passes `cfg.tau` or the dataset recipe's)
+                tau:float|None=None, grad_ref:float|None=None) -> tuple[dict, dict]: # calibrated: τ (`distill` passes `cfg.tau` or the recipe's), `calibrate_rates`'s grad_ref
     "The stage's learning rates: pixels and `paper` mode take fixed rates; `calibrated` probes the loss (`calibrate_rates`) for a step of τ."
     if space is None: return dict(x=cfg.lr_pixel or matcher.cfg['lr_pixel']), {}
     if lr_mode == 'paper': return dict(ws=cfg.lr_w or matcher.cfg['lr_w'], f=cfg.lr_f or matcher.cfg['lr_f']), {}
     if (tau := tau or cfg.tau) is None: raise ValueError("Calibrated rates need τ: pass tau= (the dataset's, recipe(name).tau_for(matcher)) or set cfg.tau.")
-    return calibrate_rates(H, state, space, loss_fn, tau, cfg.chunk, shard=shard)
+    return calibrate_rates(H, state, space, loss_fn, tau, cfg.chunk, shard=shard, grad_ref=grad_ref)
 
 def step_bar(steps:int, stage:int, space, progress:bool=True, shard:Shard|None=None) -> tqdm:
     "A bar over a stage's optimization steps (stderr); off when `progress` is False and on every process but rank 0."
@@ -237,12 +243,13 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
               bounds:tuple|None=None, # the data range (`data_range`) for the image checks
               shard:Shard|None=None, # with several processes: `state` holds this one's rows (`labels`: the full set's)
               tau:float|None=None, # calibrated: τ (None: `cfg.tau`)
+              grad_ref:float|None=None, # calibrated, tau_rule 'gradient': the image gradient's RMS where the run started (`calibrate_rates`)
               progress:bool=False) -> tuple[dict, list, dict]: # a bar over the steps (`step_bar`)
     "Optimize one stage; return the selected state, the candidates' history and the stage's rates."
     shard = shard or Shard()
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
     loss_fn = shard.loss_fn(matcher, labels)
-    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard, tau)
+    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard, tau, grad_ref)
     lrs = {n: lrs[n] for n in names}
     params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
     device = params[names[0]].device
@@ -255,7 +262,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
         stats = shard.on_rank0(lambda: check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {})
         crit = {n: float(s(x, labels, loss)) if n in COLLECTIVE else shard.on_rank0(lambda s=s: float(s(x, labels, loss))) for n, s in scorers.items()}
         candidates.append(to_device(snap, 'cpu'))
-        history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, **stats))
+        history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, tau=cal.get('tau'), **stats))
     if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
         if 'probe_loss' in cal: loss0 = cal['probe_loss']
         else:  # render without a graph through the generator (a real-size generator's graph does not fit), then the loss
@@ -292,37 +299,6 @@ def final_pick(cfg:DistillConfig, stages:list[dict], # the stage files' contents
     else: scores = [val_accuracy(s['images'], s['labels'], data, cfg, device, shard) for s in stages]
     best = max(range(len(scores)), key=lambda i: (scores[i], i))
     return dict(final_pick=mode, scores=[abs(v) for v in scores] if mode == 'cam_distance' else scores, stage=best)
-
-
-# %% ../nbs/11_distill.ipynb #3cdc48cf
-def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # rec None: not timed (the processes other than rank 0)
-                 models:list|tuple=('ConvNet',), # the first is the backbone, the rest make the cross-architecture mean
-                 cross_K:int|None=None, # models per other architecture (None: K)
-                 cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
-                 cross_test:int|None=None, # score them on a fixed stratified subset of this many test images (None: the whole test split)
-                 eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
-                 shard:Shard|None=None, workers:int=1, # several processes: models spread over them (`evaluate_models`), rank 0 writes; one: `workers` CPU processes (`cpu_plan`)
-                 **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
-    "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
-    shard = shard or Shard()
-    models = list(models); backbone = models[0]
-    def job(m): return dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
-                                                                                 epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
-    saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
-    per, done = shard.on_rank0(saved.load)
-    per.update(evaluate_models(x, labels, data, {m: j for m, j in saved.jobs.items() if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
-                               done=done, on_model=saved.save_model if get_device(device).type == 'cpu' else None))  # on a GPU the K models train together (vmap)
-    per = {m: per[m] for m in models}
-    others = [per[m]['mean'] for m in models[1:]]
-    summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
-    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:], processes=shard.world, workers=workers if shard.world == 1 else 1,
-              cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
-    chance = 100 / data.num_classes
-    if ev['mean'] <= 1.5 * chance:
-        msg = f'The final set scores {ev["mean"]:.1f} % on {backbone}, at chance level ({chance:.0f} %): the distillation or the evaluation went wrong.'
-        warnings.warn(msg); ev['warning'] = msg
-    if shard.lead: save_json(ev, out/'eval.json')
-    return ev
 
 
 # %% ../nbs/11_distill.ipynb #91032ad7
@@ -367,6 +343,7 @@ def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, sh
     cfg.check(H.num_spaces if H is not None else None, has_val=len(getattr(data, 'val', None) or []) > 0)
     shard.check(cfg.matcher)
     lr_mode, tau = resolve_lr_mode(cfg, G, data.name), resolve_tau(cfg, data.name)
+    if lr_mode == 'paper' and cfg.tau_rule != 'per_space': raise ValueError(f"tau_rule={cfg.tau_rule!r} scales calibrated steps, and {type(getattr(G, 'G', G)).__name__} runs with fixed rates (lr_mode={cfg.lr_mode!r}).")
     if lr_mode == 'calibrated' and (cfg.lr_w or cfg.lr_f):
         raise ValueError(f"lr_w/lr_f would be ignored: rates are calibrated per space for {type(getattr(G, 'G', G)).__name__} (lr_mode={cfg.lr_mode!r}); pass lr_mode='paper' to fix them.")
     matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
@@ -407,10 +384,13 @@ def _open_run(run:_Run) -> tuple[dict, list]:
 
 def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
     "Stage `i`: `run_stage` in its space; a loss that is no longer finite leaves the last finite images in `last_finite.pt` and says how to go on."
-    sp = run.stages[i]['space']
+    sp, ref = run.stages[i]['space'], None
+    if run.cfg.tau_rule == 'gradient' and run.lr_mode == 'calibrated' and not run.stages[i]['restart']:  # from the stage where the run (re)started
+        start = max(j for j in range(i) if run.stages[j]['restart'])
+        ref = run.shard.on_rank0(lambda: float(load_tensors(run.out/f'stage_{start}.pt')['rates']['image_grad_rms']))
     with run.phase(f'stage_{i}'):
         try: return run_stage(run.H, state, sp, run.stages[i]['steps'], run.labels, run.matcher, run.scorers, run.cfg, i, run.lr_mode, run.bounds, run.shard,
-                              tau=run.tau, progress=run.progress)
+                              tau=run.tau, grad_ref=ref, progress=run.progress)
         except NonFiniteLoss as e:
             with torch.no_grad(): x_last = run.shard.gather(render(run.H, e.last_finite, sp))
             if run.shard.lead: save_tensors(dict(images=x_last.cpu(), labels=run.labels.cpu(), stage=i), run.out/'last_finite.pt')
@@ -463,7 +443,7 @@ def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
                               method=cfg.method, stage=fp['stage']), run.out/'synset.pt')
         return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                                    final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
-                                   rates=[dict(stage=i, space=s['space'], **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
+                                   rates=[dict(stage=i, space=s['space'], tau=s['rates'].get('tau'), **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
                                    eval_hints=fp.get('eval_hints', run.matcher.eval_hints()))
     x, result = run.shard.on_rank0(lambda: finish(fp))
     return x.to(run.device), result

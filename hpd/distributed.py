@@ -12,14 +12,14 @@ from tqdm import tqdm
 import numpy as np
 import torch
 import torch.distributed as dist
-from .core import get_device, tune_malloc, save_json, load_json
+from .core import get_device, tune_malloc, save_json, load_json, RunRecord
 from .matchers import MATCHERS, Matcher
 from .evaluate import evaluate_synset
 
 # %% auto #0
 __all__ = ['CLASS_SEPARABLE', 'SHARD_MODES', 'launched', 'init_distributed', 'close_distributed', 'split_work', 'describe_split',
            'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'evaluate_models',
-           'EvalFolder']
+           'EvalFolder', 'evaluate_run']
 
 # %% ../nbs/10b_distributed.ipynb #c333dccb
 def launched() -> bool:
@@ -311,4 +311,35 @@ class EvalFolder:
         if not self.write: return
         save_json(r, self.folder/f'{m}.json')
         for p in self.folder.glob(f'{m}_model*.json'): p.unlink()
+
+
+# %% ../nbs/10b_distributed.ipynb #3cdc48cf
+def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # rec None: not timed (the processes other than rank 0)
+                 models:list|tuple=('ConvNet',), # the first is the backbone, the rest make the cross-architecture mean
+                 cross_K:int|None=None, # models per other architecture (None: K)
+                 cross_epochs:int|None=None, # their epochs (None: the same as the backbone's)
+                 cross_test:int|None=None, # score them on a fixed stratified subset of this many test images (None: the whole test split)
+                 eval_hints:dict|None=None, # the matcher's hints (MTT's learned lr) for the backbone
+                 shard:Shard|None=None, workers:int=1, # several processes: models spread over them (`evaluate_models`), rank 0 writes; one: `workers` CPU processes (`cpu_plan`)
+                 **kw) -> dict: # `evaluate_synset` arguments (K, protocol, epochs, seed, …)
+    "Evaluate the final set on every model (each result saved as it finishes, so an interrupted evaluation resumes); returns `eval.json`'s content."
+    shard = shard or Shard()
+    models = list(models); backbone = models[0]
+    def job(m): return dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
+                                                                                 epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
+    saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
+    per, done = shard.on_rank0(saved.load)
+    per.update(evaluate_models(x, labels, data, {m: j for m, j in saved.jobs.items() if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
+                               done=done, on_model=saved.save_model if get_device(device).type == 'cpu' else None))  # on a GPU the K models train together (vmap)
+    per = {m: per[m] for m in models}
+    others = [per[m]['mean'] for m in models[1:]]
+    summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
+    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:], processes=shard.world, workers=workers if shard.world == 1 else 1,
+              cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
+    chance = 100 / data.num_classes
+    if ev['mean'] <= 1.5 * chance:
+        msg = f'The final set scores {ev["mean"]:.1f} % on {backbone}, at chance level ({chance:.0f} %): the distillation or the evaluation went wrong.'
+        warnings.warn(msg); ev['warning'] = msg
+    if shard.lead: save_json(ev, out/'eval.json')
+    return ev
 

@@ -11,7 +11,8 @@ import pytest, torch
 sys.path.insert(0, str(Path(__file__).parent))
 from dist_worker import problem, interrupted_at
 from hpd.core import load_json, load_tensors
-from hpd.distill import distill, evaluate_run
+from hpd.distill import distill
+from hpd.distributed import evaluate_run
 
 ROOT, WORKER = Path(__file__).resolve().parent.parent, Path(__file__).resolve().parent/'dist_worker.py'
 TORCHRUN = Path(sys.executable).parent/'torchrun'
