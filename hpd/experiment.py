@@ -413,6 +413,7 @@ def comparison_rows(grids, # grid names (or lists of overrides)
                              final_space=fp['space'], batch_real=c['matcher_kwargs'].get('batch_real'), epochs=ev['config']['epochs'], seed=c['seed'],
                              per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
                              commit=(rec.get('git') or {}).get('commit', '')[:7], generator=gen,
-                             generator_given='' if p.generator == ExperimentParams.generator else p.generator, init=c.get('init', 'averaged_noise') if c['method'] != 'pixel' else 'real'))
+                             generator_given='' if p.generator == ExperimentParams.generator else p.generator, init=c.get('init', 'averaged_noise') if c['method'] != 'pixel' else 'real',
+                             tau_rule=c.get('tau_rule', 'per_space') if cf.get('lr_mode') == 'calibrated' and c['method'] != 'pixel' else ''))
     return rows
 
