@@ -94,8 +94,13 @@ class DistillConfig:
                 raise ValueError(f'glad_space={self.glad_space} does not exist: the generator has spaces 0…{num_spaces - 1} with layers_per_space={self.layers_per_space}.')
 
     def key(self) -> str:
-        "A hash of the config (resuming refuses a directory written by another config)."
+        "A hash of the config (recorded with the run)."
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    def differs(self, saved:dict) -> list[str]:
+        "The fields in which a run directory's saved config (`config.json`'s `config`) differs from this one; a field the saved config lacks (written before the field existed) counts as its default."
+        now, base = (json.loads(json.dumps(asdict(c), default=str)) for c in (self, DistillConfig()))
+        return [k for k in now if saved.get(k, base[k]) != now[k]]
 
 
 # %% ../nbs/11_distill.ipynb #bd307a3e
@@ -361,8 +366,8 @@ def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, sh
 def _open_run(run:_Run) -> tuple[dict, list]:
     "Rank 0: check and open the run directory (config, record, generator); the state to start from (saved, else drawn) and the history so far."
     out, cfg, data, G, device = run.out, run.cfg, run.data, run.G, run.device
-    if (out/'config.json').exists() and load_json(out/'config.json')['key'] != cfg.key():
-        raise ValueError(f'{out} holds a run with another config; choose another directory or delete it.')
+    if (out/'config.json').exists() and (diff := cfg.differs(load_json(out/'config.json')['config'])):  # a run made before a new field existed resumes
+        raise ValueError(f'{out} holds a run with another config ({", ".join(diff)} differ); choose another directory or delete it.')
     gen = check_generator(out, G)
     save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config,
                    init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
