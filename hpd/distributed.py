@@ -18,8 +18,8 @@ from .evaluate import evaluate_synset
 
 # %% auto #0
 __all__ = ['CLASS_SEPARABLE', 'SHARD_MODES', 'launched', 'init_distributed', 'close_distributed', 'split_work', 'describe_split',
-           'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'evaluate_models',
-           'EvalFolder', 'evaluate_run']
+           'to_device', 'Shard', 'merge_evaluations', 'model_kwargs', 'evaluation_tasks', 'worker_processes',
+           'evaluate_models', 'EvalFolder', 'evaluate_run']
 
 # %% ../nbs/10b_distributed.ipynb #c333dccb
 def launched() -> bool:
@@ -198,6 +198,11 @@ def evaluation_tasks(jobs:dict) -> list[tuple[str, int]]:
     K = {m: _models(kw) for m, kw in jobs.items()}
     return [(m, k) for k in range(max(K.values(), default=0)) for m in jobs if k < K[m]]
 
+def worker_processes(device, shard:Shard, workers:int, # what the caller asked for
+                     n_tasks:int) -> int: # models still to train
+    "The processes `evaluate_models` trains in: `workers` (at most one per task) for one process on a CPU with more than one model to train, else 1 (this process)."
+    return min(workers, n_tasks) if shard.world == 1 and workers > 1 and n_tasks > 1 and get_device(device).type == 'cpu' else 1
+
 def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate and its dataset
                     jobs:dict, # architecture → `evaluate_synset` kwargs (K, epochs, seed, …)
                     device=None, shard:Shard|None=None,
@@ -209,7 +214,7 @@ def evaluate_models(x:torch.Tensor, y:torch.Tensor, data, # the set to evaluate 
     "Every job's `evaluate_synset` result; with several processes each model is a task, spread over them and gathered."
     shard, timed, done = shard or Shard(), phase or (lambda name: contextlib.nullcontext()), dict(done or {})
     out, todo = {}, [t for t in evaluation_tasks(jobs) if t not in done]
-    if shard.world == 1 and workers > 1 and get_device(device).type == 'cpu' and len(todo) > 1:
+    if worker_processes(device, shard, workers, len(todo)) > 1:
         with timed('evaluate_workers'): return _evaluate_in_workers(x, y, data, jobs, workers, on_result, done, on_model)
     if shard.world == 1:
         for m, kw in jobs.items():
@@ -329,12 +334,14 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
                                                                                  epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
     saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
     per, done = shard.on_rank0(saved.load)
-    per.update(evaluate_models(x, labels, data, {m: j for m, j in saved.jobs.items() if m not in per}, device, shard, saved.save, rec.phase if rec else None, workers=workers,
+    left = {m: j for m, j in saved.jobs.items() if m not in per}
+    procs = worker_processes(device, shard, workers, len([t for t in evaluation_tasks(left) if t not in done]))
+    per.update(evaluate_models(x, labels, data, left, device, shard, saved.save, rec.phase if rec else None, workers=workers,
                                done=done, on_model=saved.save_model if get_device(device).type == 'cpu' else None))  # on a GPU the K models train together (vmap)
     per = {m: per[m] for m in models}
     others = [per[m]['mean'] for m in models[1:]]
     summary = {m: dict(mean=r['mean'], std=r['std'], K=len(r['accs']), epochs=r['config']['epochs'], protocol=r['protocol'], test_images=r.get('n_scored')) for m, r in per.items()}
-    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:], processes=shard.world, workers=workers if shard.world == 1 else 1,
+    ev = dict(per[backbone], backbone=backbone, per_model=summary, cross_arch_models=models[1:], processes=shard.world, workers=procs,  # this call's worker processes (what ran, not what was asked)
               cross_arch_mean=float(np.mean(others)) if others else None, cross_arch_K=cross_K or kw.get('K', 5) if others else None)
     chance = 100 / data.num_classes
     if ev['mean'] <= 1.5 * chance:
