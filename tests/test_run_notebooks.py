@@ -43,12 +43,20 @@ def test_run_baselines_generator_start(tmp_path):
     "With `generators`, the generator's averaged-noise set (H-PD's and GLaD's start) is evaluated and named by the weights' fingerprint."
     runs, g = tmp_path/'runs', tiny_generator(tmp_path/'g.pt')
     nb = papermill('run_baselines', tmp_path/'out.ipynb', runs, '-p', 'dataset', 'digits', '-y', 'ipcs: [2]', '-p', 'K', '1', '-p', 'epochs', '1',
-                   '-p', 'full_epochs', '0', '-y', 'subset_seeds: []', '-y', f'generators: [{g}]')
+                   '-p', 'full_epochs', '0', '-y', 'subset_seeds: []', '-y', f'generators: [{g}]', '-y', 'latent_inits: [averaged_noise, random_z]')
     out = runs/'baselines'/'digits_dc'
-    f, = out.glob('generator_init_*_ipc2_e1.json')
-    r = json.loads(f.read_text())
+    f, = out.glob('generator_init_*[0-9a-f]_ipc2_e1.json')  # the default init keeps the name without it
+    r, rz = json.loads(f.read_text()), json.loads(f.with_name(f.name.replace('_ipc2', '_random_z_ipc2')).read_text())
     assert r['generator_fingerprint'].startswith(f.name.split('_')[2]) and r['init']['init'] == 'averaged_noise' and r['init']['ipc'] == 2
-    assert len(r['accs']) == 1 and r['n_train'] == 20 and not (out/'full_train.json').exists() and 'init, IPC 2' in outputs(nb)
+    assert rz['init']['init'] == 'random_z' and rz['run_config']['init'] == 'random_z' and rz['generator_fingerprint'] == r['generator_fingerprint']
+    assert len(r['accs']) == 1 and r['n_train'] == 20 and not (out/'full_train.json').exists() and 'random_z init, IPC 2' in outputs(nb)
+
+def test_run_baselines_unknown_init(tmp_path):
+    "An init that is not a generator init: a clear error before any work."
+    r = subprocess.run([str(BIN/'papermill'), str(ROOT/'nbs'/'run_baselines.ipynb'), str(tmp_path/'out.ipynb'), '-k', 'python3', '-p', 'dataset', 'digits',
+                        '-y', 'latent_inits: [real]'], env=dict(os.environ, HPD_RUNS=str(tmp_path/'runs'), OMP_NUM_THREADS='1'), capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0 and "latent_inits ['real']" in r.stderr + r.stdout and 'random_z' in r.stderr + r.stdout, r.stderr[-2000:]
+    assert not (tmp_path/'runs').exists()
 
 def test_run_baselines_generator_of_another_dataset(tmp_path):
     "A generator whose classes (or image size) differ from the dataset's: a clear error naming both."
