@@ -334,8 +334,9 @@ GRIDS = {
                               for m in ('hpd', 'glad')] + [dict(ipc=10, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt',
                                                                 eval_models=['ConvNet'], **_CPU_EVAL)],
     # H-PD with generator v2 from one random z per image, every evaluation architecture: IPC 10 (ConvNet-only, the same synset: 80.66, level with Pixel),
-    # then IPC 1 (the default's init there is the averaged noise); the configuration that could become the default
-    'generator_v2_random_z_dm': [dict(ipc=i, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL) for i in (10, 1)],
+    # then IPC 1 (the default's init there is the averaged noise); the configuration that could become the default; then GLaD from the same start (tuned alike)
+    'generator_v2_random_z_dm': [*[dict(ipc=i, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL) for i in (10, 1)],
+                                 dict(method='glad', ipc=10, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL)],
     # tau_rule 'gradient' (later spaces' steps scaled by the image gradient, at most τ) against the per-space τ whose first steps overshoot at IPC 10
     # (NOTES.md "IPC 10"): IPC 10 with v1's averaged noise and with v2 from random z, then the default run at IPC 1; ConvNet only
     'tau_rule_dm': [dict(ipc=10, tau_rule='gradient', eval_models=['ConvNet'], **_CPU_EVAL),
