@@ -368,6 +368,8 @@ def run_status(p:ExperimentParams) -> dict:
     elif owner := lock_owner(d): status, detail = 'running', owner  # a lock left by a process that is gone does not count
     elif (d/'papermill.log').exists():
         lines = [l for l in (d/'papermill.log').read_text(errors='replace').splitlines() if l.strip()]
+        starts = [i for i, l in enumerate(lines) if l.startswith('Input Notebook:')]
+        lines = lines[starts[-1]:] if starts else lines  # the log is appended: only the last attempt's errors count
         err = [l for l in lines if 'Error' in l or 'Exception' in l]
         if err: status, detail = 'diverged' if err[-1].startswith('DivergedError') else 'failed', err[-1][-200:]
     if status == 'todo' and (d/'synset.pt').exists():  # cut during its evaluation: a rerun evaluates only what is missing
