@@ -292,6 +292,7 @@ def hpd_run(argv:list[str]|None=None) -> int:
 
 # %% ../nbs/12_experiment.ipynb #269c196e
 _CPU_EVAL = dict(eval_epochs=300) # CPU grids: the backbone trained 300 epochs with DSA, as the other architectures (the dc protocol's 1000 cost 3× more)
+_V2 = dict(generator='runs/generators/fashion_mnist_v2/generator_step59361.pt') # generator v2's session-6 candidate (f186e043), the one the v2 grids measured
 _CHEAP = dict(batch_real=64, eval_models=['ConvNet'], **_CPU_EVAL) # ablations: 64 real images per class, the backbone only
 
 GRIDS = {
@@ -327,20 +328,20 @@ GRIDS = {
                           *[dict(ipc=10, tau=t, eval_models=['ConvNet'], **_CPU_EVAL) for t in (0.03, 0.3)],
                           dict(ipc=10, criterion='last', eval_models=['ConvNet'], **_CPU_EVAL), dict(ipc=10, init='random_z', eval_models=['ConvNet'], **_CPU_EVAL)],
     # issue 14: the comparison's generator rows (H-PD, GLaD; DM, IPC 1) with generator v2's candidate (Pixel uses no generator)
-    'generator_v2_dm_ipc1': [dict(method=m, generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL) for m in ('hpd', 'glad')],
+    'generator_v2_dm_ipc1': [dict(method=m, **_V2, **_CPU_EVAL) for m in ('hpd', 'glad')],
     # the same at IPC 10, ConvNet only: does a diverse prior close H-PD's gap to Pixel there ('fmnist_dm_ipc10', NOTES.md "IPC 10")?
     # (and H-PD from one random z per image: v2's averaged-noise start scores below v1's, 61.4 vs 65.5, runs/baselines/fashion_mnist_dc_starts)
-    'generator_v2_dm_ipc10': [dict(method=m, ipc=10, generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', eval_models=['ConvNet'], **_CPU_EVAL)
-                              for m in ('hpd', 'glad')] + [dict(ipc=10, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt',
+    'generator_v2_dm_ipc10': [dict(method=m, ipc=10, **_V2, eval_models=['ConvNet'], **_CPU_EVAL)
+                              for m in ('hpd', 'glad')] + [dict(ipc=10, init='random_z', **_V2,
                                                                 eval_models=['ConvNet'], **_CPU_EVAL)],
     # H-PD with generator v2 from one random z per image, every evaluation architecture: IPC 10 (ConvNet-only, the same synset: 80.66, level with Pixel),
     # then IPC 1 (the default's init there is the averaged noise); the configuration that could become the default; then GLaD from the same start (tuned alike)
-    'generator_v2_random_z_dm': [*[dict(ipc=i, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL) for i in (10, 1)],
-                                 dict(method='glad', ipc=10, init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', **_CPU_EVAL)],
+    'generator_v2_random_z_dm': [*[dict(ipc=i, init='random_z', **_V2, **_CPU_EVAL) for i in (10, 1)],
+                                 dict(method='glad', ipc=10, init='random_z', **_V2, **_CPU_EVAL)],
     # tau_rule 'gradient' (later spaces' steps scaled by the image gradient, at most τ) against the per-space τ whose first steps overshoot at IPC 10
     # (NOTES.md "IPC 10"): IPC 10 with v1's averaged noise and with v2 from random z, then the default run at IPC 1; ConvNet only
     'tau_rule_dm': [dict(ipc=10, tau_rule='gradient', eval_models=['ConvNet'], **_CPU_EVAL),
-                    dict(ipc=10, tau_rule='gradient', init='random_z', generator='runs/generators/fashion_mnist_v2/generator_step59361.pt', eval_models=['ConvNet'], **_CPU_EVAL),
+                    dict(ipc=10, tau_rule='gradient', init='random_z', **_V2, eval_models=['ConvNet'], **_CPU_EVAL),
                     dict(tau_rule='gradient', eval_models=['ConvNet'], **_CPU_EVAL)],
 }
 
