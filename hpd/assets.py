@@ -16,10 +16,11 @@ from .recipes import dataset_key
 # %% auto #0
 __all__ = ['GENERATORS', 'CLASSIFIERS', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'assets_dir', 'asset_path', 'asset_provenance',
            'read_checkpoint', 'check_state_dict', 'load_weights', 'load_checkpoint', 'weights_fingerprint',
-           'checkpoint_path']
+           'shipped_fingerprint', 'checkpoint_path']
 
 # %% ../nbs/00a_assets.ipynb #18bebd5a
-GENERATORS = {'fashion_mnist': 'fmnist_generator.pt'}   # registered name → StyleGenerator checkpoint in hpd/assets
+GENERATORS = {'fashion_mnist': 'fmnist_generator.pt',   # registered name → StyleGenerator checkpoint in hpd/assets
+              'fashion_mnist_v1': 'fmnist_generator_v1.pt'}
 CLASSIFIERS = {'fashion_mnist': 'fmnist_resnet18.pt'}   # registered name → classifier checkpoint in hpd/assets
 
 def assets_dir() -> Path:
@@ -92,6 +93,14 @@ def weights_fingerprint(m:nn.Module) -> str:
     h = hashlib.sha256()
     for t in m.state_dict().values(): h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
+
+# %% ../nbs/00a_assets.ipynb #42fde714
+def shipped_fingerprint(name:str, # a registered name of `registry` (a dataset's aliases too)
+                        registry:dict=GENERATORS) -> str|None:
+    "The `fingerprint` (`weights_fingerprint`) that a shipped checkpoint's provenance records; None for a name that is not registered or a record without one."
+    key = dataset_key(name) or str(name).lower()
+    if key not in registry: return None
+    return asset_provenance(assets_dir()/registry[key]).get('fingerprint')
 
 # %% ../nbs/00a_assets.ipynb #7dbde07d
 OFFICIAL_URL = 'https://s3.eu-central-1.amazonaws.com/avg-projects/stylegan_xl/models/{name}.pkl'

@@ -12,7 +12,7 @@ import torch
 from tqdm.auto import tqdm
 from .core import repo_root, runs_root, get_device, load_json
 from .recipes import RECIPES, canonical_name, recipe
-from .assets import GENERATORS
+from .assets import GENERATORS, shipped_fingerprint
 from .networks import NETWORKS
 from .generators import SynthesisLayers, load_generator
 from .init import INITS
@@ -25,8 +25,8 @@ from .rundir import lock_owner
 
 # %% auto #0
 __all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter',
-           'experiment_generator', 'run_name_for', 'ExperimentParams', 'param_args', 'parse_args', 'hpd_run',
-           'grid_entries', 'run_status', 'grid_status', 'run_grid', 'comparison_rows']
+           'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams', 'param_args', 'parse_args',
+           'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -92,6 +92,18 @@ def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
     if len(name) > 150: name = name[:120] + '_' + hashlib.sha1(name.encode()).hexdigest()[:10]
     return f'experiments/{dataset}/{name}'
 
+
+# %% ../nbs/12_experiment.ipynb #ff06cfde
+def generator_tag(generator:str, # `ExperimentParams.generator`: 'auto' (the recipe's), a shipped or StyleGAN-XL name, or a checkpoint path
+                  dataset:str) -> str|None:
+    "What a run's name says about its generator: None for the dataset's `untagged_generator`, a shipped one's fingerprint[:8], a StyleGAN-XL's name, a file's stem."
+    r = recipe(dataset)
+    name = r.generator if generator == 'auto' else generator
+    if name is None: return None
+    untagged = r.untagged_generator or r.generator
+    if (fp := shipped_fingerprint(name)) is not None:  # compared by weights: two names of one checkpoint are one generator
+        return None if untagged is not None and fp == shipped_fingerprint(untagged) else fp[:8]
+    return None if name == untagged else Path(str(name)).stem
 
 # %% ../nbs/12_experiment.ipynb #264aff47
 PROFILES = {
@@ -229,15 +241,19 @@ class ExperimentParams:
         net, info = load_classifier(data.name if self.proxy == 'auto' else self.proxy, get_device(device))
         return {'cam_distance': CamDistance(net, data, class_map=info['class_map'], device=get_device(device), **({'n_real': self.cam_real} if self.cam_real else {}))}
 
+    def generator_tag(self) -> str|None:
+        "What the run's name says about its generator (`generator_tag`). Pixel's images never pass through one (its budget takes only its number of spaces): it names one only when given."
+        return None if self.method == 'pixel' and self.generator == 'auto' else generator_tag(self.generator, self.dataset)
+
     def name(self) -> str:
-        "The run's name: `run_name`, else derived from the config (and the generator and evaluation when they differ from the defaults)."
+        "The run's name: `run_name`, else derived from the config (and the generator, unless the recipe's untagged one, and the evaluation when it differs from the defaults)."
         if self.run_name: return self.run_name
         base = ExperimentParams()
-        extra = {k: getattr(self, k) for k in ('generator', 'proxy', 'cam_real', 'K', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs',
+        extra = {'generator': tag} if (tag := self.generator_tag()) else {}
+        extra |= {k: getattr(self, k) for k in ('proxy', 'cam_real', 'K', 'cross_K', 'cross_epochs', 'cross_test', 'protocol', 'eval_epochs',
                                                'eval_net_kwargs', 'eval_kwargs', 'profile') if getattr(self, k) != getattr(base, k)}
         if self.models() != list(recipe(self.dataset).eval_models): extra['eval_models'] = self.models()  # the recipe's, given or not, leave the name
-        for k in ('generator', 'proxy'):
-            if k in extra: extra[k] = Path(str(extra[k])).stem
+        if 'proxy' in extra: extra['proxy'] = Path(str(extra['proxy'])).stem
         return run_name_for(self.config(), canonical_name(self.dataset), extra)
 
 # %% ../nbs/12_experiment.ipynb #950500c9
@@ -345,6 +361,11 @@ GRIDS = {
                     dict(tau_rule='gradient', eval_models=['ConvNet'], **_CPU_EVAL)],
 }
 
+# Every grid above was run with the first Fashion-MNIST generator: an entry that names none keeps it (`fashion_mnist_v1`) when another
+# becomes the default, so a rerun uses the weights its results were made with and its run keeps its name (`generator_tag`)
+for _e in (e for entries in GRIDS.values() for e in entries):
+    if canonical_name(_e.get('dataset', ExperimentParams.dataset)) == 'fashion_mnist': _e.setdefault('generator', 'fashion_mnist_v1')
+
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
 PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dm_ipc10', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
@@ -417,7 +438,7 @@ def comparison_rows(grids, # grid names (or lists of overrides)
                              final_space=fp['space'], batch_real=c['matcher_kwargs'].get('batch_real'), epochs=ev['config']['epochs'], seed=c['seed'],
                              per_model={m: round(v['mean'], 2) for m, v in ev.get('per_model', {}).items()},
                              commit=(rec.get('git') or {}).get('commit', '')[:7], generator=gen,
-                             generator_given='' if p.generator == ExperimentParams.generator else p.generator, init=c.get('init', 'averaged_noise') if c['method'] != 'pixel' else 'real',
+                             generator_given=p.generator_tag() or '', init=c.get('init', 'averaged_noise') if c['method'] != 'pixel' else 'real',
                              tau_rule=c.get('tau_rule', 'per_space') if cf.get('lr_mode') == 'calibrated' and c['method'] != 'pixel' else ''))
     return rows
 

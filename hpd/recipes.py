@@ -31,6 +31,7 @@ class Recipe:
     loader:str # the `hpd.data.LOADERS` entry that reads it (a loader named otherwise than the dataset is told the dataset's name)
     aliases:tuple = () # other spellings `canonical_name` accepts
     generator:str|None = None # shipped (`hpd.assets.GENERATORS`) or released StyleGAN-XL (`OFFICIAL_RECIPES`) name; None: none
+    untagged_generator:str|None = None # the generator a run's name leaves out (None: `generator`); an earlier default, so that runs made with it keep their names
     proxy:str|None = None # CAM proxy: shipped classifier name (`hpd.assets.CLASSIFIERS`) or `TORCHVISION_PROXY`; None: none
     class_map:tuple|None = None # synthetic class k → the generator's and proxy's class; None: the same index
     lr_mode:str = 'calibrated' # what lr_mode='auto' resolves to: 'paper' (published latent rates) or 'calibrated'
@@ -71,7 +72,8 @@ IMAGENET_SUBSETS = {   # subset → its 10 ImageNet-1K class indices (synthetic 
 _SUBSET_ALIASES = {'imagewoof': ('imwoof',), 'imagenette': ('imnette',)}
 
 RECIPES = {r.name: r for r in [
-    Recipe('fashion_mnist', 'fashion_mnist', aliases=('fmnist', 'fashionmnist'), generator='fashion_mnist', proxy='fashion_mnist'),
+    Recipe('fashion_mnist', 'fashion_mnist', aliases=('fmnist', 'fashionmnist'), generator='fashion_mnist', proxy='fashion_mnist',
+           untagged_generator='fashion_mnist_v1'),
     Recipe('digits', 'digits'),
     Recipe('cifar10', 'cifar10', aliases=('cifar',), generator='cifar10', lr_mode='paper'),
     Recipe('tinyimagenet', 'tinyimagenet', aliases=('tiny',)),

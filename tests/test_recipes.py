@@ -14,7 +14,8 @@ from hpd import distill
 
 @pytest.mark.parametrize('r', RECIPES.values(), ids=list(RECIPES))
 def test_names_are_known(r):
-    assert r.generator is None or r.generator in GENERATORS or r.generator in OFFICIAL_RECIPES, f'{r.name}: unknown generator {r.generator!r}'
+    for g in (r.generator, r.untagged_generator):
+        assert g is None or g in GENERATORS or g in OFFICIAL_RECIPES, f'{r.name}: unknown generator {g!r}'
     assert r.proxy is None or r.proxy in CLASSIFIERS or r.proxy == TORCHVISION_PROXY, f'{r.name}: unknown proxy {r.proxy!r}'
     assert set(r.eval_models) <= set(NETWORKS), f'{r.name}: unknown evaluation models {set(r.eval_models) - set(NETWORKS)}'
     assert {m for m, _ in r.tau} <= set(MATCHERS) and {m for m, _ in r.glad_layers} <= set(MATCHERS), r.name
