@@ -94,7 +94,7 @@ def weights_fingerprint(m:nn.Module) -> str:
     for t in m.state_dict().values(): h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
-# %% ../nbs/00a_assets.ipynb #42fde714
+# %% ../nbs/00a_assets.ipynb #e5aa6f69
 def shipped_fingerprint(name:str, # a registered name of `registry` (a dataset's aliases too)
                         registry:dict=GENERATORS) -> str|None:
     "The `fingerprint` (`weights_fingerprint`) that a shipped checkpoint's provenance records; None for a name that is not registered or a record without one."

@@ -26,7 +26,8 @@ from .rundir import lock_owner
 # %% auto #0
 __all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter',
            'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams', 'param_args', 'parse_args',
-           'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid', 'comparison_rows']
+           'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid',
+           'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -93,7 +94,7 @@ def run_name_for(cfg:DistillConfig, dataset:str, extra:dict|None=None) -> str:
     return f'experiments/{dataset}/{name}'
 
 
-# %% ../nbs/12_experiment.ipynb #ff06cfde
+# %% ../nbs/12_experiment.ipynb #7c404174
 def generator_tag(generator:str, # `ExperimentParams.generator`: 'auto' (the recipe's), a shipped or StyleGAN-XL name, or a checkpoint path
                   dataset:str) -> str|None:
     "What a run's name says about its generator: None for the dataset's `untagged_generator`, a shipped one's fingerprint[:8], a StyleGAN-XL's name, a file's stem."
@@ -287,6 +288,13 @@ def parse_args(argv:list[str]) -> tuple[dict, list[str], bool]:
         else: raise SystemExit(f'hpd-run: unknown argument {a!r}. Usage: hpd-run [-p name value]... [-y "name: value"] [--dry-run]')
     return params, passed, dry
 
+def keep_earlier_notebook(out:Path) -> Path|None:
+    "Rename an earlier attempt's `run_experiment.ipynb` in `out` to `run_experiment.<k>.ipynb` (the next free k), so that a resumed run's notebook does not replace it; the new name, or None."
+    nb = out/'run_experiment.ipynb'
+    if not nb.exists(): return None
+    k = 1 + max([int(p.suffixes[0][1:]) for p in out.glob('run_experiment.*.ipynb') if p.suffixes[0][1:].isdigit()], default=0)
+    return nb.rename(out/f'run_experiment.{k}.ipynb')
+
 def hpd_run(argv:list[str]|None=None) -> int:
     "Console script: check the parameters, then run `nbs/run_experiment.ipynb` with papermill into the run's directory."
     params, passed, dry = parse_args(sys.argv[1:] if argv is None else argv)
@@ -303,6 +311,7 @@ def hpd_run(argv:list[str]|None=None) -> int:
     print(f'run directory: {out}\n' + ' '.join(cmd[2:]), flush=True)
     if dry: return 0
     out.mkdir(parents=True, exist_ok=True)
+    if kept := keep_earlier_notebook(out): print(f'the earlier attempt\'s notebook is kept as {kept.name}', flush=True)
     return subprocess.run(cmd).returncode
 
 
