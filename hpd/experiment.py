@@ -356,6 +356,9 @@ GRIDS = {
                           dict(ipc=10, criterion='last', eval_models=['ConvNet'], **_CPU_EVAL), dict(ipc=10, init='random_z', eval_models=['ConvNet'], **_CPU_EVAL)],
     # issue 14: the comparison's generator rows (H-PD, GLaD; DM, IPC 1) with generator v2's candidate (Pixel uses no generator)
     'generator_v2_dm_ipc1': [dict(method=m, **_V2, **_CPU_EVAL) for m in ('hpd', 'glad')],
+    # the same rows with the shipped generator v2 (fingerprint 0761a36b, the default since 2026-12-01), named by its candidate file: a later
+    # default must not change what this grid ran
+    'generator_v2_shipped_dm_ipc1': [dict(method=m, generator='runs/generators/fashion_mnist_v2/generator_step121711.pt', **_CPU_EVAL) for m in ('hpd', 'glad')],
     # the same at IPC 10, ConvNet only: does a diverse prior close H-PD's gap to Pixel there ('fmnist_dm_ipc10', NOTES.md "IPC 10")?
     # (and H-PD from one random z per image: v2's averaged-noise start scores below v1's, 61.4 vs 65.5, runs/baselines/fashion_mnist_dc_starts)
     'generator_v2_dm_ipc10': [dict(method=m, ipc=10, **_V2, eval_models=['ConvNet'], **_CPU_EVAL)
@@ -379,7 +382,7 @@ for _e in (e for entries in GRIDS.values() for e in entries):
 
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
-PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
+PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
                          'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
