@@ -12,7 +12,7 @@ import torch
 from tqdm.auto import tqdm
 from .core import repo_root, runs_root, get_device, load_json
 from .recipes import RECIPES, canonical_name, recipe
-from .assets import GENERATORS, shipped_fingerprint
+from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
 from .generators import SynthesisLayers, load_generator
 from .init import INITS
@@ -203,6 +203,12 @@ class ExperimentParams:
         r, p = recipe(self.dataset), []
         if self.method != 'pixel' and not self.has_generator():
             p.append(f'dataset={self.dataset!r} has no default generator (hpd.recipes): pass -p generator <checkpoint path or shipped name>, or use -p method pixel')
+        g = str(self.generator)
+        if g.endswith('.pt'):  # our generator's checkpoint: it must be there before anything starts
+            try: asset_path(g, GENERATORS, 'generator checkpoint')
+            except FileNotFoundError as e: p.append(f'generator={g!r}: {e}')
+        elif g != 'auto' and g not in GENERATORS and g.removesuffix('.pkl') not in OFFICIAL_NAMES and not g.endswith('.pkl'):
+            p.append(f'generator={g!r}: use a shipped name ({", ".join(GENERATORS)}), a StyleGAN-XL name ({", ".join(OFFICIAL_NAMES)}), or a checkpoint path (.pt, .pkl)')
         if 'cam_distance' in (self.resolved_criterion(), self.final_pick) and not self._has_proxy():
             p.append(f"criterion/final_pick 'cam_distance' needs a CAM proxy classifier and {r.name} has none (hpd.recipes): pass -p proxy <checkpoint path or shipped name>, or -p criterion loss")
         return p
