@@ -25,9 +25,9 @@ from .rundir import lock_owner
 
 # %% auto #0
 __all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter',
-           'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams', 'param_args', 'parse_args',
-           'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid',
-           'comparison_rows']
+           'is_our_generator', 'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams',
+           'param_args', 'parse_args', 'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
+           'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -58,6 +58,10 @@ class DataAdapter(SynthesisLayers):
         return ((x - lo) / (hi - lo) - self.mean) / self.std
 
 # %% ../nbs/12_experiment.ipynb #17ba0791
+def is_our_generator(name) -> bool:
+    "Whether `name` is one of this package's generators (a shipped name or a `.pt` checkpoint) rather than a StyleGAN-XL (a released name or a `.pkl`)."
+    return name in GENERATORS or str(name).endswith('.pt')
+
 def experiment_generator(data, # `HPDData`
                          name:str='auto', # 'auto', 'fashion_mnist' (ours), an official StyleGAN-XL name ('imagenet128', 'cifar10') or a path
                          device=None) -> SynthesisLayers:
@@ -66,7 +70,7 @@ def experiment_generator(data, # `HPDData`
     if name == 'auto':
         name = r.generator if r else None
         if name is None: raise ValueError(f'No default generator for {data.name!r} (no recipe in hpd.recipes names one): pass generator=<a checkpoint path or name>.')
-    if name in GENERATORS or str(name).endswith('.pt'): G = load_generator(name, device=get_device(device))
+    if is_our_generator(name): G = load_generator(name, device=get_device(device))
     else:
         cmap = list(r.class_map) if r and r.class_map is not None else None
         G = DataAdapter(load_stylegan_xl(name, device=device), data.mean, data.std, cmap).to(get_device(device))
@@ -204,10 +208,10 @@ class ExperimentParams:
         if self.method != 'pixel' and not self.has_generator():
             p.append(f'dataset={self.dataset!r} has no default generator (hpd.recipes): pass -p generator <checkpoint path or shipped name>, or use -p method pixel')
         g = str(self.generator)
-        if g.endswith('.pt'):  # our generator's checkpoint: it must be there before anything starts
+        if g != 'auto' and is_our_generator(g):  # its checkpoint must be there before anything starts
             try: asset_path(g, GENERATORS, 'generator checkpoint')
             except FileNotFoundError as e: p.append(f'generator={g!r}: {e}')
-        elif g != 'auto' and g not in GENERATORS and g.removesuffix('.pkl') not in OFFICIAL_NAMES and not g.endswith('.pkl'):
+        elif g != 'auto' and g not in OFFICIAL_NAMES and not g.endswith('.pkl'):
             p.append(f'generator={g!r}: use a shipped name ({", ".join(GENERATORS)}), a StyleGAN-XL name ({", ".join(OFFICIAL_NAMES)}), or a checkpoint path (.pt, .pkl)')
         if 'cam_distance' in (self.resolved_criterion(), self.final_pick) and not self._has_proxy():
             p.append(f"criterion/final_pick 'cam_distance' needs a CAM proxy classifier and {r.name} has none (hpd.recipes): pass -p proxy <checkpoint path or shipped name>, or -p criterion loss")
