@@ -346,6 +346,8 @@ GRIDS = {
                          dict(withdrawal=False, final_pick='cam_distance', **_CHEAP), dict(method='glad', glad_space='best', **_CHEAP)],
     # the comparison with DSA, IPC 1 (H-PD first: a grid cut short by a session's end still has the row it is about)
     'fmnist_dsa_ipc1': [dict(method=m, matcher='dsa', **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
+    # GLaD's manual search with DSA, IPC 1: every space for 200 steps (4× H-PD's budget), the best by validation accuracy; against 'fmnist_dsa_ipc1'
+    'fmnist_dsa_ipc1_glad_best': [dict(method='glad', glad_space='best', matcher='dsa', **_CPU_EVAL)],
     # the comparison at IPC 10 (DM): the same settings as 'fmnist_dm_ipc1' (H-PD first, as 'fmnist_dsa_ipc1': a run takes ≈ 1–1.5 h on one CPU thread, NOTES.md)
     'fmnist_dm_ipc10': [dict(method=m, ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # the comparison at IPC 10 (DSA): the same settings as 'fmnist_dsa_ipc1'
@@ -392,7 +394,7 @@ for _e in (e for entries in GRIDS.values() for e in entries):
 
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
-PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
+PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
                          'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
