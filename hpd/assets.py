@@ -10,18 +10,23 @@ from typing import Callable
 import torch
 from torch import nn
 import hpd
-from .core import safe_torch_load, CheckpointError, repo_root
+from .core import safe_torch_load, CheckpointError, repo_root, locate
 from .recipes import dataset_key
 
 # %% auto #0
-__all__ = ['GENERATORS', 'CLASSIFIERS', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'assets_dir', 'asset_path', 'asset_provenance',
-           'read_checkpoint', 'check_state_dict', 'load_weights', 'load_checkpoint', 'weights_fingerprint',
-           'shipped_fingerprint', 'checkpoint_path']
+__all__ = ['GENERATORS', 'CLASSIFIERS', 'OFFICIAL_URL', 'OFFICIAL_NAMES', 'registry_key', 'assets_dir', 'asset_path',
+           'asset_provenance', 'read_checkpoint', 'check_state_dict', 'load_weights', 'load_checkpoint',
+           'weights_fingerprint', 'shipped_fingerprint', 'checkpoint_path']
 
 # %% ../nbs/00a_assets.ipynb #18bebd5a
 GENERATORS = {'fashion_mnist': 'fmnist_generator.pt',   # registered name → StyleGenerator checkpoint in hpd/assets
               'fashion_mnist_v1': 'fmnist_generator_v1.pt'}
 CLASSIFIERS = {'fashion_mnist': 'fmnist_resnet18.pt'}   # registered name → classifier checkpoint in hpd/assets
+
+def registry_key(name:str|Path, registry:dict) -> str|None:
+    "The key of `registry` that `name` means (shipped assets are named after their dataset, so its aliases apply), or None."
+    key = dataset_key(name) or str(name).lower()
+    return key if key in registry else None
 
 def assets_dir() -> Path:
     "The package's `assets` folder (shipped checkpoints and their provenance)."
@@ -32,11 +37,8 @@ def asset_path(name_or_path:str|Path, # a registered name of `registry` (a datas
                what:str='checkpoint', # what the file is, for messages
                otherwise:str='pass the path of a checkpoint file', # the alternative to a registered name, for messages
               ) -> Path:
-    "The file of a registered name in `assets_dir()`, else `name_or_path` itself (a relative path not found here: relative to the checkout); `FileNotFoundError` naming the registered names if it is missing."
-    key = dataset_key(name_or_path) or str(name_or_path).lower()  # shipped assets are named after their dataset: its aliases apply
-    path = assets_dir()/registry[key] if key in registry else Path(name_or_path)
-    # grids name checkpoints relative to the checkout (`runs/generators/...`); papermill may run from `nbs/` or elsewhere
-    if not path.exists() and not path.is_absolute() and (root := repo_root()) and (root/path).exists(): path = root/path
+    "The file of a registered name in `assets_dir()`, else `name_or_path` where `locate` finds it; `FileNotFoundError` naming the registered names if it is missing."
+    path = assets_dir()/registry[key] if (key := registry_key(name_or_path, registry)) else locate(name_or_path)
     if not path.exists():
         raise FileNotFoundError(f'No {what} at {path}. Registered names: {", ".join(registry)} (files in {assets_dir()}); otherwise {otherwise}.')
     return path
@@ -98,9 +100,8 @@ def weights_fingerprint(m:nn.Module) -> str:
 def shipped_fingerprint(name:str, # a registered name of `registry` (a dataset's aliases too)
                         registry:dict=GENERATORS) -> str|None:
     "The `fingerprint` (`weights_fingerprint`) that a shipped checkpoint's provenance records; None for a name that is not registered or a record without one."
-    key = dataset_key(name) or str(name).lower()
-    if key not in registry: return None
-    return asset_provenance(assets_dir()/registry[key]).get('fingerprint')
+    key = registry_key(name, registry)
+    return asset_provenance(assets_dir()/registry[key]).get('fingerprint') if key else None
 
 # %% ../nbs/00a_assets.ipynb #7dbde07d
 OFFICIAL_URL = 'https://s3.eu-central-1.amazonaws.com/avg-projects/stylegan_xl/models/{name}.pkl'

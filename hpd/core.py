@@ -14,8 +14,8 @@ import hpd
 # %% auto #0
 __all__ = ['get_device', 'use_batched', 'bf16_autocast', 'to_channels_last', 'seed_everything', 'torch_rng', 'tune_malloc',
            'allocator_info', 'cpu_plan', 'NoSpaceLeft', 'atomic_path', 'save_json', 'load_json', 'save_tensors',
-           'CheckpointError', 'safe_torch_load', 'load_tensors', 'repo_root', 'runs_root', 'run_dir', 'git_info',
-           'package_versions', 'device_info', 'RunRecord']
+           'CheckpointError', 'safe_torch_load', 'load_tensors', 'repo_root', 'runs_root', 'locate', 'run_dir',
+           'git_info', 'package_versions', 'device_info', 'RunRecord']
 
 # %% ../nbs/00_core.ipynb #91c393b5
 def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', … or None to choose
@@ -199,6 +199,14 @@ def runs_root() -> Path:
     if 'HPD_RUNS' in os.environ: return Path(os.environ['HPD_RUNS'])
     root = repo_root()
     return root/'runs' if root else Path('runs').resolve()
+
+def locate(p:str|Path) -> Path:
+    "`p` where it is: as given, else under the runs folder (a path `runs/...`), else relative to the checkout; `Path(p)` unchanged if none has it (the caller names what is missing)."
+    p = Path(p)
+    if p.exists() or p.is_absolute(): return p
+    # grids and records name files relative to the checkout (`runs/generators/...`); papermill may run from `nbs/`, another checkout or a worktree
+    where = ([runs_root().joinpath(*p.parts[1:])] if p.parts[:1] == ('runs',) else []) + ([root/p] if (root := repo_root()) else [])
+    return next((c for c in where if c.exists()), p)
 
 def run_dir(name:str, # run name, may contain '/' for grouping, e.g. 'baselines/random_real_ipc1'
             root:str|Path|None=None, # defaults to `runs_root()`
