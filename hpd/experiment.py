@@ -9,9 +9,8 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 import torch
-import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .core import repo_root, runs_root, get_device, load_json
+from .core import repo_root, runs_root, get_device, load_json, locate
 from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
@@ -19,6 +18,7 @@ from .generators import SynthesisLayers, load_generator
 from .init import INITS
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
+from .experts import expert_dir
 from .evaluate import PROTOCOLS
 from .cam import CamDistance, load_classifier
 from .distill import DistillConfig, METHODS
@@ -28,7 +28,7 @@ from .rundir import lock_owner
 __all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter',
            'is_our_generator', 'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams',
            'param_args', 'parse_args', 'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
-           'run_grid', 'comparison_rows', 'plot_stages']
+           'run_grid', 'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #fe5dbbce
 class DataAdapter(SynthesisLayers):
@@ -214,6 +214,11 @@ class ExperimentParams:
             except FileNotFoundError as e: p.append(f'generator={g!r}: {e}')
         elif g != 'auto' and g not in OFFICIAL_NAMES and not g.endswith('.pkl'):
             p.append(f'generator={g!r}: use a shipped name ({", ".join(GENERATORS)}), a StyleGAN-XL name ({", ".join(OFFICIAL_NAMES)}), or a checkpoint path (.pt, .pkl)')
+        if self.matcher in ('mtt', 'tesla'):  # the expert trajectories must exist before a run starts (building them takes an hour on a CPU)
+            b = locate(self.matcher_kwargs.get('buffer') or expert_dir(self.dataset))
+            if not (b/'config.json').is_file() or not any(b.glob('expert_*.pt')):
+                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with hpd.experts.generate_experts '
+                         f'(runs/experts/fashion_mnist/README.md has the command), or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
         if 'cam_distance' in (self.resolved_criterion(), self.final_pick) and not self._has_proxy():
             p.append(f"criterion/final_pick 'cam_distance' needs a CAM proxy classifier and {r.name} has none (hpd.recipes): pass -p proxy <checkpoint path or shipped name>, or -p criterion loss")
         return p
@@ -469,29 +474,3 @@ def comparison_rows(grids, # grid names (or lists of overrides)
                              tau_rule=c.get('tau_rule', 'per_space') if cf.get('lr_mode') == 'calibrated' and c['method'] != 'pixel' else ''))
     return rows
 
-
-# %% ../nbs/12_experiment.ipynb #a4134b0e
-def plot_stages(run:str|Path, # a run's directory: `history.json`, `final_pick.json` and `stage_<i>.pt` of each stage
-                data, # the run's `HPDData` (denormalization, channels, class names)
-                max_classes:int=10, # the first this many classes are shown
-               ):
-    "The figure of a run's stages: per stage, the first image of each class in the candidate its criterion chose, with the step, pixels out of range and the final set."
-    run = Path(run)
-    hist, fp = load_json(run/'history.json'), load_json(run/'final_pick.json')
-    stages = sorted({h['stage'] for h in hist})
-    rows = [torch.load(run/f'stage_{s}.pt', weights_only=True) for s in stages]
-    first = {}
-    for i, c in enumerate(rows[0]['labels'].tolist()): first.setdefault(c, i)
-    classes = sorted(first)[:max_classes]; n = len(classes)
-    fig, axs = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 1.2 + 0.2), squeeze=False)
-    for i, (s, row) in enumerate(zip(stages, rows)):
-        imgs = data.denormalize(row['images'][[first[c] for c in classes]])
-        sel = next(h for h in hist if h['stage'] == s and h['selected'])
-        for j in range(n):
-            axs[i, j].imshow(imgs[j].permute(1, 2, 0).squeeze(-1), cmap='gray' if data.channels == 1 else None); axs[i, j].axis('off')
-        where = f"space {row['space']}" if row['space'] >= 0 else 'pixels'
-        label = f"{where}: step {sel['step']} chosen, {100 * sel.get('out_of_range', 0):.0f}% of pixels out of range" + ('  ← final set' if s == fp['stage'] else '')
-        axs[i, 0].text(0, 1.06, label, transform=axs[i, 0].transAxes, fontsize=8, ha='left', va='bottom')
-    for j, c in enumerate(classes): axs[-1, j].text(0.5, -0.06, data.class_names[c], transform=axs[-1, j].transAxes, fontsize=7, ha='center', va='top')
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.06, hspace=0.35, wspace=0.05)
-    return fig

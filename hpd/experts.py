@@ -11,14 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
-from .core import save_json, load_json, save_tensors, load_tensors, torch_rng, get_device
+from .core import save_json, load_json, save_tensors, load_tensors, torch_rng, get_device, runs_root, locate
+from .recipes import canonical_name
 from .networks import get_network
 from .augment import DSA
 
 # %% auto #0
 __all__ = ['EXPERT_DEFAULTS', 'BufferMismatch', 'param_spec', 'flatten_params', 'unflatten_params', 'load_flat_params',
-           'check_spec', 'expert_network', 'train_expert', 'expert_config', 'expert_path', 'generate_experts',
-           'ExpertBuffer', 'load_experts']
+           'check_spec', 'expert_network', 'train_expert', 'expert_config', 'expert_path', 'expert_dir',
+           'generate_experts', 'ExpertBuffer', 'load_experts']
 
 # %% ../nbs/05_experts.ipynb #0f017b75
 class BufferMismatch(ValueError): "An expert buffer that does not fit the student (architecture, parameter order or shapes) or is damaged."
@@ -102,6 +103,10 @@ def expert_config(data, epochs:int, seed:int=0, max_batches:int|None=None, **ove
 
 def expert_path(d:Path, i:int) -> Path: return Path(d)/f'expert_{i:03d}.pt'
 
+def expert_dir(dataset:str) -> Path:
+    "Where a dataset's expert buffer lives unless a run names another: `runs/experts/<dataset>` under `runs_root()`."
+    return runs_root()/'experts'/canonical_name(dataset)
+
 def generate_experts(data, # an `HPDData`
                      out_dir:str|Path, # the buffer directory
                      num_experts:int, epochs:int, # how many experts, epochs each
@@ -154,8 +159,10 @@ def load_experts(buffer_dir:str|Path, # written by `generate_experts`
                  min_epochs:int=0, # refuse buffers with fewer epochs than the matcher needs
                 ) -> ExpertBuffer:
     "Read and check a buffer."
-    d = Path(buffer_dir)
-    if not (d/'config.json').exists(): raise FileNotFoundError(f'No expert buffer at {d} (config.json missing); create one with hpd.experts.generate_experts.')
+    d = locate(buffer_dir)  # `runs/experts/...` is found under the runs folder from any working directory
+    if not (d/'config.json').exists():
+        raise FileNotFoundError(f'No expert buffer at {d} (config.json missing): build one with hpd.experts.generate_experts(data, {str(d)!r}, num_experts, epochs) '
+                                f'(runs/experts/fashion_mnist/README.md has the command and its cost), or name another buffer.')
     cfg = load_json(d/'config.json')
     if student is not None: check_spec(cfg['param_spec'], param_spec(student), str(d))
     if cfg['epochs'] < min_epochs: raise BufferMismatch(f'{d} has {cfg["epochs"]} epochs per expert; this matcher needs at least {min_epochs} (max_start_epoch + expert_epochs).')
