@@ -6,7 +6,7 @@ export OMP_NUM_THREADS ?= 1
 # evaluation; hpd.core.cpu_plan) unless OMP_NUM_THREADS came from the caller (e.g. OMP_NUM_THREADS=1 for runs side by side).
 ALONE := $(if $(filter file,$(origin OMP_NUM_THREADS)),env -u OMP_NUM_THREADS)
 
-.PHONY: install data run experiment reproduce test export clean baselines
+.PHONY: install data run experiment experts reproduce test export clean baselines
 
 install: data
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,9 +29,15 @@ run:
 experiment:
 	$(ALONE) $(VENV)/bin/hpd-run $(ARGS)
 
+# MTT's expert trajectories on the embedded default (git-ignored, so built on the machine that runs MTT; resumes expert by expert;
+# about an hour on one CPU thread): runs/experts/fashion_mnist, where hpd.experts.expert_dir looks
+experts:
+	$(ALONE) $(PY) -c "from hpd.core import tune_malloc; from hpd.data import load_dataset; from hpd.experts import generate_experts, expert_dir; \
+	print('allocator:', tune_malloc(), flush=True); generate_experts(load_dataset('fashion_mnist'), expert_dir('fashion_mnist'), num_experts=2, epochs=4, seed=0)"
+
 # Every grid of a profile (hpd.experiment.PROFILE_GRIDS, in its order), then the paper's tables and figures from runs/: make reproduce PROFILE=cpu
 PROFILE ?= cpu
-reproduce:
+reproduce: experts
 	@grids="$$($(PY) -c "from hpd.experiment import PROFILE_GRIDS as P; print(' '.join(P.get('$(PROFILE)', [])) or exit('No grids for PROFILE=$(PROFILE); profiles with grids: ' + ', '.join(P)))")" || exit 2; \
 	mkdir -p runs/grids; \
 	for g in $$grids; do echo "grid $$g"; $(ALONE) $(VENV)/bin/papermill nbs/run_grid.ipynb runs/grids/$$g.ipynb -k python3 -p grid $$g || exit 1; done

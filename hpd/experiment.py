@@ -165,7 +165,8 @@ class ExperimentParams:
     run_name:str|None = None # None: derived from the config
     device:str|None = None
 
-    def problems(self) -> list[str]:
+    def problems(self, built:bool=True, # also what a run needs built beforehand (MTT's expert trajectories; git-ignored, so a grid is listed without them)
+                ) -> list[str]:
         "Every bad parameter, each with what to use instead."
         p = []
         if self.method not in METHODS: p.append(f'method={self.method!r}: use one of {METHODS}')
@@ -188,7 +189,7 @@ class ExperimentParams:
             p.append(f'eval_kwargs={self.eval_kwargs!r}: a mapping with keys among {EVAL_LEVERS}')
         try: canonical_name(self.dataset)
         except KeyError as e: p.append(str(e).strip('"\''))
-        if not p: p += self._missing_assets()
+        if not p: p += self._missing_assets() + (self._missing_built() if built else [])
         if not p:
             try: self.config().check(None)
             except ValueError as e: p.append(str(e))
@@ -214,18 +215,23 @@ class ExperimentParams:
             except FileNotFoundError as e: p.append(f'generator={g!r}: {e}')
         elif g != 'auto' and g not in OFFICIAL_NAMES and not g.endswith('.pkl'):
             p.append(f'generator={g!r}: use a shipped name ({", ".join(GENERATORS)}), a StyleGAN-XL name ({", ".join(OFFICIAL_NAMES)}), or a checkpoint path (.pt, .pkl)')
-        if self.matcher in ('mtt', 'tesla'):  # the expert trajectories must exist before a run starts (building them takes an hour on a CPU)
-            b = locate(self.matcher_kwargs.get('buffer') or expert_dir(self.dataset))
-            if not (b/'config.json').is_file() or not any(b.glob('expert_*.pt')):
-                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with hpd.experts.generate_experts '
-                         f'(runs/experts/fashion_mnist/README.md has the command), or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
         if 'cam_distance' in (self.resolved_criterion(), self.final_pick) and not self._has_proxy():
             p.append(f"criterion/final_pick 'cam_distance' needs a CAM proxy classifier and {r.name} has none (hpd.recipes): pass -p proxy <checkpoint path or shipped name>, or -p criterion loss")
         return p
 
-    def check(self):
-        "Raise one `ValueError` naming every bad parameter."
-        if p := self.problems(): raise ValueError('Bad parameters:\n  ' + '\n  '.join(p))
+    def _missing_built(self) -> list[str]:
+        "What the run needs built before it starts: MTT's expert trajectories (an hour on a CPU), the dataset's buffer unless one is named."
+        p = []
+        if self.matcher in ('mtt', 'tesla'):
+            b = locate(self.matcher_kwargs.get('buffer') or expert_dir(self.dataset))
+            if not (b/'config.json').is_file() or not any(b.glob('expert_*.pt')):
+                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with hpd.experts.generate_experts '
+                         f'(runs/experts/fashion_mnist/README.md has the command), or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
+        return p
+
+    def check(self, built:bool=True):
+        "Raise one `ValueError` naming every bad parameter (`built`: and what must be built before a run, see `problems`)."
+        if p := self.problems(built): raise ValueError('Bad parameters:\n  ' + '\n  '.join(p))
         return self
 
     def config(self) -> DistillConfig:
@@ -360,6 +366,12 @@ GRIDS = {
     'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # GLaD's manual search at IPC 10 (DM): every space for 80 steps, the best by validation accuracy; against 'fmnist_dm_ipc10' (GLaD's late space, H-PD)
     'fmnist_dm_ipc10_glad_best': [dict(method='glad', glad_space='best', ipc=10, **_CPU_EVAL)],
+    # MTT (TESLA's backward), IPC 1, H-PD's τ: MTT's entry of hpd.recipes.TAU (0.03) is DSA's order of magnitude, not measured; backbone only.
+    # Needs the dataset's expert buffer (`make experts`, git-ignored: built on the machine that runs these)
+    'tau_mtt': [dict(matcher='mtt', tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_mtt_ipc1_tau{t}', eval_models=['ConvNet'], **_CPU_EVAL)
+                for t in (0.01, 0.03, 0.1)],
+    # the comparison with MTT, IPC 1 (H-PD first), the settings of 'fmnist_dm_ipc1'
+    'fmnist_mtt_ipc1': [dict(method=m, matcher='mtt', **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # paper Fig. 4: validation accuracy of every recorded candidate of Pixel and GLaD (H-PD's curve: the ablation grid's record_val_accuracy run)
     'fig4_dm_ipc1': [dict(method=m, record_val_accuracy=True, **_CHEAP) for m in ('pixel', 'glad')],
     # `make run` (H-PD, DM, IPC 1, the defaults) against Pixel over distillation seeds 1-3 (seed 0: 'fmnist_dm_ipc1'); ConvNet only, as the target compares it
@@ -400,8 +412,8 @@ for _e in (e for entries in GRIDS.values() for e in entries):
 
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
-PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
-                         'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa']}
+PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'fmnist_mtt_ipc1', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
+                         'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa', 'tau_mtt']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
     "The checked experiments of a named grid (or of a list of override dicts)."
@@ -409,7 +421,7 @@ def grid_entries(grid:str|list) -> list[ExperimentParams]:
     if isinstance(entries, str): raise KeyError(f'Unknown grid {grid!r}; known: {", ".join(GRIDS)}.')
     out = []
     for i, e in enumerate(entries):
-        try: out.append(ExperimentParams(**e).check())
+        try: out.append(ExperimentParams(**e).check(built=False))  # expert buffers may be built later: `hpd-run` checks them
         except TypeError as err: raise ValueError(f'Grid entry {i} {e}: {err} (known parameters: {", ".join(f.name for f in fields(ExperimentParams))}).') from None
         except ValueError as err: raise ValueError(f'Grid entry {i} {e}: {err}') from None
     return out
