@@ -225,8 +225,8 @@ class ExperimentParams:
         if self.matcher in ('mtt', 'tesla'):
             b = locate(self.matcher_kwargs.get('buffer') or expert_dir(self.dataset))
             if not (b/'config.json').is_file() or not any(b.glob('expert_*.pt')):
-                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with hpd.experts.generate_experts '
-                         f'(runs/experts/fashion_mnist/README.md has the command), or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
+                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with `make experts` (Fashion-MNIST) '
+                         f'or hpd.experts.generate_experts, or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
         return p
 
     def check(self, built:bool=True):

@@ -162,7 +162,7 @@ def load_experts(buffer_dir:str|Path, # written by `generate_experts`
     d = locate(buffer_dir)  # `runs/experts/...` is found under the runs folder from any working directory
     if not (d/'config.json').exists():
         raise FileNotFoundError(f'No expert buffer at {d} (config.json missing): build one with hpd.experts.generate_experts(data, {str(d)!r}, num_experts, epochs) '
-                                f'(runs/experts/fashion_mnist/README.md has the command and its cost), or name another buffer.')
+                                f'(`make experts` for Fashion-MNIST; runs/experts/fashion_mnist/README.md says what it costs), or name another buffer.')
     cfg = load_json(d/'config.json')
     if student is not None: check_spec(cfg['param_spec'], param_spec(student), str(d))
     if cfg['epochs'] < min_epochs: raise BufferMismatch(f'{d} has {cfg["epochs"]} epochs per expert; this matcher needs at least {min_epochs} (max_start_epoch + expert_epochs).')
