@@ -378,6 +378,8 @@ GRIDS = {
     'seeds_dm_ipc1': [dict(method=m, seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3) for m in ('hpd', 'pixel')],
     # the same seeds with the matcher's loss as H-PD's criterion (the CAM distance withdrew seed 2 from every space after the first)
     'seeds_dm_ipc1_loss': [dict(criterion='loss', seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (0, 1, 2, 3)],
+    # the same seeds with the shipped generator v2 (seed 0: 'generator_v2_shipped_dm_ipc1'), named by its file as that grid
+    'seeds_dm_ipc1_v2': [dict(seed=s, generator='runs/generators/fashion_mnist_v2/generator_step121711.pt', eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3)],
     # IPC 10 (DM), ConvNet only, the settings of 'fmnist_dm_ipc10' (whose CAM run withdrew from spaces 2 and 3): H-PD's criterion; τ (swept at IPC 1
     # only): there the first steps of spaces 1-3 raise the DM loss 2-3× (an overshoot), and H-PD ends at twice Pixel's loss; the init: the averaged-noise
     # start scores 65.5 at IPC 10 against the real start's 75.0 (runs/baselines/fashion_mnist_dc_starts), one random z per image is the diverse alternative
@@ -413,7 +415,7 @@ for _e in (e for entries in GRIDS.values() for e in entries):
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
 PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'fmnist_mtt_ipc1', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
-                         'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'tau_dm', 'tau_dsa', 'tau_mtt']}
+                         'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'seeds_dm_ipc1_v2', 'tau_dm', 'tau_dsa', 'tau_mtt']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
     "The checked experiments of a named grid (or of a list of override dicts)."
