@@ -25,7 +25,8 @@ __all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'TAU_RULES', '
            'OUT_OF_RANGE_WARN', 'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for',
            'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError',
            'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar',
-           'run_stage', 'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distill']
+           'run_stage', 'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distilled',
+           'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -328,11 +329,15 @@ def advance(H:Hierarchy, state:dict, space:int, clip:float|None=None) -> dict: #
 
 
 # %% ../nbs/11_distill.ipynb #c2e114f3
+def distilled(out:Path) -> bool:
+    "Whether the run in `out` finished distilling: `synset.pt`, and `final_pick.json` with the matcher's evaluation hints. Only its evaluation can remain, and that needs no matcher (nor MTT's expert buffer)."
+    return (out/'synset.pt').exists() and (out/'final_pick.json').exists() and 'eval_hints' in load_json(out/'final_pick.json')
+
 @dataclass
 class _Run:
     "What the steps of one `distill` call share (built by `_set_up`)."
     data: object; cfg: DistillConfig; out: Path; G: SynthesisLayers|None; device: torch.device; shard: Shard; progress: bool
-    H: Hierarchy|None; lr_mode: str; tau: float; matcher: Matcher; scorers: dict; stages: list; bounds: tuple
+    H: Hierarchy|None; lr_mode: str; tau: float; matcher: Matcher|None; scorers: dict; stages: list; bounds: tuple
     rec: RunRecord|None = None # rank 0's record (set when the run directory is opened)
     labels: torch.Tensor|None = None; full_init: dict|None = None # the full set's labels and initial state
 
@@ -351,7 +356,8 @@ def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, sh
     if lr_mode == 'paper' and cfg.tau_rule != 'per_space': raise ValueError(f"tau_rule={cfg.tau_rule!r} scales calibrated steps, and {type(getattr(G, 'G', G)).__name__} runs with fixed rates (lr_mode={cfg.lr_mode!r}).")
     if lr_mode == 'calibrated' and (cfg.lr_w or cfg.lr_f):
         raise ValueError(f"lr_w/lr_f would be ignored: rates are calibrated per space for {type(getattr(G, 'G', G)).__name__} (lr_mode={cfg.lr_mode!r}); pass lr_mode='paper' to fix them.")
-    matcher = get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
+    # a distilled run only evaluates: no matcher, so an MTT run finishes its evaluation on a machine without its expert buffer
+    matcher = None if distilled(out) else get_matcher(cfg.matcher, data, cfg.ipc, device=device, seed=cfg.seed, **cfg.matcher_kwargs)
     crit = criteria or {}
     names = [cfg.criterion, *cfg.record_criteria] + (['cam_distance'] if cfg.final_pick == 'cam_distance' else [])
     scorers = make_scorers(names, data, cfg, device, crit.get('cam_distance'), crit.get('feature_distance'), shard)
@@ -369,7 +375,7 @@ def _open_run(run:_Run) -> tuple[dict, list]:
     if (out/'config.json').exists() and (diff := cfg.differs(load_json(out/'config.json')['config'])):  # a run made before a new field existed resumes
         raise ValueError(f'{out} holds a run with another config ({", ".join(diff)} differ); choose another directory or delete it.')
     gen = check_generator(out, G)
-    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config,
+    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config if run.matcher else load_json(out/'config.json')['matcher'],
                    init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
     run.rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=run.lr_mode, processes=run.shard.world, shard=run.shard.describe()), device)
     if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
@@ -449,7 +455,7 @@ def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
         return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                                    final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
                                    rates=[dict(stage=i, space=s['space'], tau=s['rates'].get('tau'), **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
-                                   eval_hints=fp.get('eval_hints', run.matcher.eval_hints()))
+                                   eval_hints=fp['eval_hints'] if 'eval_hints' in fp else run.matcher.eval_hints())
     x, result = run.shard.on_rank0(lambda: finish(fp))
     return x.to(run.device), result
 
@@ -474,7 +480,7 @@ def distill(data, # `HPDData` (its name must have a recipe in `hpd.recipes`: τ,
     with run_lock(run.out) if run.shard.lead else contextlib.nullcontext():  # one writer per run directory: rank 0
         saved, history = run.shard.on_rank0(lambda: _open_run(run))
         run.full_init, run.labels = to_device(saved['init'], run.device), saved['labels'].to(run.device)
-        if saved['matcher'] is not None: run.matcher.load_state_dict(saved['matcher'])
+        if saved['matcher'] is not None and run.matcher is not None: run.matcher.load_state_dict(saved['matcher'])
         run.shard.assign(run.labels, data.num_classes)
         if run.shard.world > 1 and run.shard.lead: print(f'{run.out}: {run.shard.describe()}', flush=True)  # how the work is split (also in record.json)
         history = _run_stages(run, run.own(saved['state']), run.own(run.full_init), history, int(saved['done']))

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 import torch
 from tqdm.auto import tqdm
-from .core import repo_root, runs_root, get_device, load_json, locate
+from .core import repo_root, runs_root, get_device, load_json
 from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
@@ -18,10 +18,10 @@ from .generators import SynthesisLayers, load_generator
 from .init import INITS
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
-from .experts import expert_dir
+from .experts import run_buffer, buffer_missing
 from .evaluate import PROTOCOLS
 from .cam import CamDistance, load_classifier
-from .distill import DistillConfig, METHODS
+from .distill import DistillConfig, METHODS, distilled
 from .rundir import lock_owner
 
 # %% auto #0
@@ -220,14 +220,10 @@ class ExperimentParams:
         return p
 
     def _missing_built(self) -> list[str]:
-        "What the run needs built before it starts: MTT's expert trajectories (an hour on a CPU), the dataset's buffer unless one is named."
-        p = []
-        if self.matcher in ('mtt', 'tesla'):
-            b = locate(self.matcher_kwargs.get('buffer') or expert_dir(self.dataset))
-            if not (b/'config.json').is_file() or not any(b.glob('expert_*.pt')):
-                p.append(f'matcher={self.matcher!r} needs expert trajectories and {b} has none: build them with `make experts` (Fashion-MNIST) '
-                         f'or hpd.experts.generate_experts, or name a buffer with -y "matcher_kwargs: {{buffer: <dir>}}"')
-        return p
+        "What the run needs built before it starts: MTT's expert trajectories (an hour on a CPU), the dataset's buffer unless one is named, unless the run is distilled already."
+        if self.matcher not in ('mtt', 'tesla') or distilled(runs_root()/self.name()): return []  # a distilled run only evaluates: it needs no buffer
+        why = buffer_missing(run_buffer(self.matcher_kwargs.get('buffer'), self.dataset))
+        return [f'matcher={self.matcher!r} needs expert trajectories. {why} A buffer is named with -y "matcher_kwargs: {{buffer: <dir>}}".'] if why else []
 
     def check(self, built:bool=True):
         "Raise one `ValueError` naming every bad parameter (`built`: and what must be built before a run, see `problems`)."

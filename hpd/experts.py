@@ -18,8 +18,8 @@ from .augment import DSA
 
 # %% auto #0
 __all__ = ['EXPERT_DEFAULTS', 'BufferMismatch', 'param_spec', 'flatten_params', 'unflatten_params', 'load_flat_params',
-           'check_spec', 'expert_network', 'train_expert', 'expert_config', 'expert_path', 'expert_dir',
-           'generate_experts', 'ExpertBuffer', 'load_experts']
+           'check_spec', 'expert_network', 'train_expert', 'expert_config', 'expert_path', 'expert_dir', 'run_buffer',
+           'buffer_missing', 'generate_experts', 'ExpertBuffer', 'load_experts']
 
 # %% ../nbs/05_experts.ipynb #0f017b75
 class BufferMismatch(ValueError): "An expert buffer that does not fit the student (architecture, parameter order or shapes) or is damaged."
@@ -107,6 +107,18 @@ def expert_dir(dataset:str) -> Path:
     "Where a dataset's expert buffer lives unless a run names another: `runs/experts/<dataset>` under `runs_root()`."
     return runs_root()/'experts'/canonical_name(dataset)
 
+def run_buffer(buffer:str|Path|None, # the buffer a run names (a matcher's `buffer` option), or None
+               dataset:str) -> Path:
+    "The buffer a run reads: the one it names (found by `locate`), else its dataset's (`expert_dir`)."
+    return locate(buffer or expert_dir(dataset))
+
+def buffer_missing(d:Path) -> str|None:
+    "Why `d` holds no buffer a run can read yet (no `config.json`, or no finished expert), with how to build one; None when it does. Reads no trajectory: cheap enough to check before a run starts."
+    if not (d/'config.json').exists():
+        return (f'No expert buffer at {d} (config.json missing): build one with hpd.experts.generate_experts(data, {str(d)!r}, num_experts, epochs) '
+                f'(`make experts` for Fashion-MNIST; runs/experts/fashion_mnist/README.md says what it costs), or name another buffer.')
+    if not any(d.glob('expert_*.pt')): return f'{d} has no finished experts yet (expert_*.pt): resume hpd.experts.generate_experts with its settings (`make experts` for Fashion-MNIST), or name another buffer.'
+
 def generate_experts(data, # an `HPDData`
                      out_dir:str|Path, # the buffer directory
                      num_experts:int, epochs:int, # how many experts, epochs each
@@ -160,14 +172,11 @@ def load_experts(buffer_dir:str|Path, # written by `generate_experts`
                 ) -> ExpertBuffer:
     "Read and check a buffer."
     d = locate(buffer_dir)  # `runs/experts/...` is found under the runs folder from any working directory
-    if not (d/'config.json').exists():
-        raise FileNotFoundError(f'No expert buffer at {d} (config.json missing): build one with hpd.experts.generate_experts(data, {str(d)!r}, num_experts, epochs) '
-                                f'(`make experts` for Fashion-MNIST; runs/experts/fashion_mnist/README.md says what it costs), or name another buffer.')
+    if why := buffer_missing(d): raise FileNotFoundError(why)
     cfg = load_json(d/'config.json')
     if student is not None: check_spec(cfg['param_spec'], param_spec(student), str(d))
     if cfg['epochs'] < min_epochs: raise BufferMismatch(f'{d} has {cfg["epochs"]} epochs per expert; this matcher needs at least {min_epochs} (max_start_epoch + expert_epochs).')
     paths = sorted(d.glob('expert_*.pt'), key=lambda p: int(re.findall(r'\d+', p.stem)[0]))
-    if not paths: raise FileNotFoundError(f'{d} has no finished experts yet (expert_*.pt).')
     trajs = []
     for p in paths:
         try: t = load_tensors(p)

@@ -14,7 +14,7 @@ from .core import get_device, torch_rng, use_batched, bf16_autocast, to_channels
 from .networks import get_network, batchnorm_layers, load_network
 from .assets import CLASSIFIERS
 from .augment import DSA
-from .experts import load_experts, expert_dir, unflatten_params, param_spec, check_spec
+from .experts import load_experts, run_buffer, unflatten_params, param_spec, check_spec
 
 # %% auto #0
 __all__ = ['DC_LOOPS', 'MATCHERS', 'NonFiniteLoss', 'Matcher', 'DM', 'dc_distance', 'DC', 'DSAMatcher', 'MTT', 'SRe2L',
@@ -194,7 +194,7 @@ class MTT(Matcher):
         self.spec = param_spec(self.net)
         need = self.cfg['max_start_epoch'] - 1 + self.cfg['expert_epochs']
         if experts is None:
-            experts = load_experts(self.cfg['buffer'] or expert_dir(data.name), student=self.net, min_epochs=need)  # default: the dataset's buffer
+            experts = load_experts(run_buffer(self.cfg['buffer'], data.name), student=self.net, min_epochs=need)
         elif experts.epochs < need: raise ValueError(f'The expert buffer has {experts.epochs} epochs; max_start_epoch {self.cfg["max_start_epoch"]} and expert_epochs {self.cfg["expert_epochs"]} need {need}.')
         else: check_spec(experts.config['param_spec'], self.spec, 'given')
         self.experts = experts
