@@ -30,7 +30,7 @@ experiment:
 	$(ALONE) $(VENV)/bin/hpd-run $(ARGS)
 
 # MTT's expert trajectories on the embedded default (git-ignored, so built on the machine that runs MTT; resumes expert by expert;
-# about an hour on one CPU thread): runs/experts/fashion_mnist, where hpd.experts.expert_dir looks
+# about 30 min on one CPU thread, 2 × 875 s measured): runs/experts/fashion_mnist, where hpd.experts.expert_dir looks
 experts:
 	$(ALONE) $(PY) -c "from hpd.core import tune_malloc; from hpd.data import load_dataset; from hpd.experts import generate_experts, expert_dir; \
 	print('allocator:', tune_malloc(), flush=True); generate_experts(load_dataset('fashion_mnist'), expert_dir('fashion_mnist'), num_experts=2, epochs=4, seed=0)"

@@ -220,7 +220,7 @@ class ExperimentParams:
         return p
 
     def _missing_built(self) -> list[str]:
-        "What the run needs built before it starts: MTT's expert trajectories (an hour on a CPU), the dataset's buffer unless one is named, unless the run is distilled already."
+        "What the run needs built before it starts: MTT's expert trajectories (half an hour on a CPU thread), the dataset's buffer unless one is named, unless the run is distilled already."
         if self.matcher not in ('mtt', 'tesla') or distilled(runs_root()/self.name()): return []  # a distilled run only evaluates: it needs no buffer
         why = buffer_missing(run_buffer(self.matcher_kwargs.get('buffer'), self.dataset))
         return [f'matcher={self.matcher!r} needs expert trajectories. {why} A buffer is named with -y "matcher_kwargs: {{buffer: <dir>}}".'] if why else []
