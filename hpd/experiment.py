@@ -362,7 +362,7 @@ GRIDS = {
     'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # GLaD's manual search at IPC 10 (DM): every space for 80 steps, the best by validation accuracy; against 'fmnist_dm_ipc10' (GLaD's late space, H-PD)
     'fmnist_dm_ipc10_glad_best': [dict(method='glad', glad_space='best', ipc=10, **_CPU_EVAL)],
-    # MTT (TESLA's backward), IPC 1, H-PD's τ: MTT's entry of hpd.recipes.TAU (0.03) is DSA's order of magnitude, not measured; backbone only.
+    # MTT (TESLA's backward), IPC 1, H-PD's τ (the sweep behind MTT's entry of hpd.recipes.TAU, 0.03: one peak, inside); backbone only.
     # Needs the dataset's expert buffer (`make experts`, git-ignored: built on the machine that runs these)
     'tau_mtt': [dict(matcher='mtt', tau=t, run_name=f'experiments/fashion_mnist/sweep_tau/hpd_mtt_ipc1_tau{t}', eval_models=['ConvNet'], **_CPU_EVAL)
                 for t in (0.01, 0.03, 0.1)],

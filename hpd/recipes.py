@@ -14,7 +14,7 @@ __all__ = ['GLAD_LAYERS', 'GLAD_SAME_AS', 'TAU', 'TAU_DEFAULT', 'EVAL_MODELS', '
 # %% ../nbs/00_recipes.ipynb #f81fd1d8
 GLAD_LAYERS = {'mtt': 12, 'dc': 16, 'dm': 20}   # GLaD's f_layer per matcher in StyleGAN-XL ImageNet 128²
 GLAD_SAME_AS = {'dsa': 'dc'}                     # matchers for which GLaD used another matcher's layer
-TAU = {'dm': 0.1, 'dc': 0.01, 'dsa': 0.01, 'mtt': 0.03, 'sre2l': 0.03}   # calibrated τ per matcher: DM and DSA from the sweeps (grids tau_dm, tau_dsa); DC takes DSA's (the same gradient matching, not swept on its own)
+TAU = {'dm': 0.1, 'dc': 0.01, 'dsa': 0.01, 'mtt': 0.03, 'sre2l': 0.03}   # calibrated τ per matcher: DM, DSA and MTT from the sweeps (grids tau_dm, tau_dsa, tau_mtt); DC takes DSA's (the same gradient matching, not swept on its own); SRe2L: not swept
 TAU_DEFAULT = 0.03                               # τ of a matcher without its own
 EVAL_MODELS = ('ConvNet', 'AlexNet', 'VGG11', 'ResNet18', 'ViT')   # the first is the backbone; the others make the cross-architecture mean
 LR_MODES = ('calibrated', 'paper')               # what lr_mode='auto' can resolve to
