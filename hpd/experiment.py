@@ -336,6 +336,7 @@ def hpd_run(argv:list[str]|None=None) -> int:
 # %% ../nbs/12_experiment.ipynb #269c196e
 _CPU_EVAL = dict(eval_epochs=300) # CPU grids: the backbone trained 300 epochs with DSA, as the other architectures (the dc protocol's 1000 cost 3× more)
 _V2 = dict(generator='runs/generators/fashion_mnist_v2/generator_step59361.pt') # generator v2's session-6 candidate (f186e043), the one the v2 grids measured
+_V2_SHIPPED = dict(generator='runs/generators/fashion_mnist_v2/generator_step121711.pt') # the shipped v2 (fingerprint 0761a36b), by its file: a later default changes nothing here
 _CHEAP = dict(batch_real=64, eval_models=['ConvNet'], **_CPU_EVAL) # ablations: 64 real images per class, the backbone only
 
 GRIDS = {
@@ -375,7 +376,7 @@ GRIDS = {
     # the same seeds with the matcher's loss as H-PD's criterion (the CAM distance withdrew seed 2 from every space after the first)
     'seeds_dm_ipc1_loss': [dict(criterion='loss', seed=s, eval_models=['ConvNet'], **_CPU_EVAL) for s in (0, 1, 2, 3)],
     # the same seeds with the shipped generator v2 (seed 0: 'generator_v2_shipped_dm_ipc1'), named by its file as that grid
-    'seeds_dm_ipc1_v2': [dict(seed=s, generator='runs/generators/fashion_mnist_v2/generator_step121711.pt', eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3)],
+    'seeds_dm_ipc1_v2': [dict(seed=s, **_V2_SHIPPED, eval_models=['ConvNet'], **_CPU_EVAL) for s in (1, 2, 3)],
     # IPC 10 (DM), ConvNet only, the settings of 'fmnist_dm_ipc10' (whose CAM run withdrew from spaces 2 and 3): H-PD's criterion; τ (swept at IPC 1
     # only): there the first steps of spaces 1-3 raise the DM loss 2-3× (an overshoot), and H-PD ends at twice Pixel's loss; the init: the averaged-noise
     # start scores 65.5 at IPC 10 against the real start's 75.0 (runs/baselines/fashion_mnist_dc_starts), one random z per image is the diverse alternative
@@ -386,7 +387,7 @@ GRIDS = {
     'generator_v2_dm_ipc1': [dict(method=m, **_V2, **_CPU_EVAL) for m in ('hpd', 'glad')],
     # the same rows with the shipped generator v2 (fingerprint 0761a36b, the default since 2026-12-01), named by its candidate file: a later
     # default must not change what this grid ran
-    'generator_v2_shipped_dm_ipc1': [dict(method=m, generator='runs/generators/fashion_mnist_v2/generator_step121711.pt', **_CPU_EVAL) for m in ('hpd', 'glad')],
+    'generator_v2_shipped_dm_ipc1': [dict(method=m, **_V2_SHIPPED, **_CPU_EVAL) for m in ('hpd', 'glad')],
     # the same at IPC 10, ConvNet only: does a diverse prior close H-PD's gap to Pixel there ('fmnist_dm_ipc10', NOTES.md "IPC 10")?
     # (and H-PD from one random z per image: v2's averaged-noise start scores below v1's, 61.4 vs 65.5, runs/baselines/fashion_mnist_dc_starts)
     'generator_v2_dm_ipc10': [dict(method=m, ipc=10, **_V2, eval_models=['ConvNet'], **_CPU_EVAL)
@@ -396,6 +397,9 @@ GRIDS = {
     # then IPC 1 (the default's init there is the averaged noise); the configuration that could become the default; then GLaD from the same start (tuned alike)
     'generator_v2_random_z_dm': [*[dict(ipc=i, init='random_z', **_V2, **_CPU_EVAL) for i in (10, 1)],
                                  dict(method='glad', ipc=10, init='random_z', **_V2, **_CPU_EVAL)],
+    # the same question with DSA at IPC 10, where H-PD from v1's averaged noise misses Pixel on ConvNet (-1.86) and the cross-architecture mean
+    # ('fmnist_dsa_ipc10'): H-PD with the shipped v2 from one random z per image, every evaluation architecture
+    'generator_v2_random_z_dsa_ipc10': [dict(matcher='dsa', ipc=10, init='random_z', **_V2_SHIPPED, **_CPU_EVAL)],
     # tau_rule 'gradient' (later spaces' steps scaled by the image gradient, at most τ) against the per-space τ whose first steps overshoot at IPC 10
     # (NOTES.md "IPC 10"): IPC 10 with v1's averaged noise and with v2 from random z, then the default run at IPC 1; ConvNet only
     'tau_rule_dm': [dict(ipc=10, tau_rule='gradient', eval_models=['ConvNet'], **_CPU_EVAL),
@@ -410,7 +414,7 @@ for _e in (e for entries in GRIDS.values() for e in entries):
 
 # The grids `make reproduce PROFILE=<name>` runs, in this order (the comparisons, then ablations and sweeps); the Makefile reads it,
 # `nbs/paper_figures.ipynb` tabulates them in this order
-PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'fmnist_mtt_ipc1', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
+PROFILE_GRIDS = {'cpu': ['fmnist_dm_ipc1', 'fmnist_dm_ipc1_glad_best', 'generator_v2_dm_ipc1', 'generator_v2_shipped_dm_ipc1', 'fmnist_dsa_ipc1', 'fmnist_dsa_ipc1_glad_best', 'fmnist_dm_ipc10', 'fmnist_dm_ipc10_glad_best', 'fmnist_dsa_ipc10', 'fmnist_mtt_ipc1', 'generator_v2_dm_ipc10', 'generator_v2_random_z_dm', 'generator_v2_random_z_dsa_ipc10', 'ablation_dm_ipc1', 'ablation_dm_ipc10', 'tau_rule_dm',
                          'fig4_dm_ipc1', 'seeds_dm_ipc1', 'seeds_dm_ipc1_loss', 'seeds_dm_ipc1_v2', 'tau_dm', 'tau_dsa', 'tau_mtt']}
 
 def grid_entries(grid:str|list) -> list[ExperimentParams]:
