@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import hashlib, json, math, warnings, contextlib
+import hashlib, json, math, time, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -250,17 +250,31 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
               shard:Shard|None=None, # with several processes: `state` holds this one's rows (`labels`: the full set's)
               tau:float|None=None, # calibrated: τ (None: `cfg.tau`)
               grad_ref:float|None=None, # calibrated, tau_rule 'gradient': the image gradient's RMS where the run started (`calibrate_rates`)
-              progress:bool=False) -> tuple[dict, list, dict]: # a bar over the steps (`step_bar`)
+              progress:bool=False, # a bar over the steps (`step_bar`)
+              resume:dict|None=None, # a checkpoint of this stage (what `checkpoint` was given): go on after its step
+              checkpoint=None, # `checkpoint(ckpt)`: called on every process with the stage so far (full rows) every `checkpoint_s` seconds
+              checkpoint_s:float=600.) -> tuple[dict, list, dict]:
     "Optimize one stage; return the selected state, the candidates' history and the stage's rates."
     shard = shard or Shard()
     names = ['x'] if space is None else [n for n in ('ws', 'f') if state.get(n) is not None]
+    device = state[names[0]].device
     loss_fn = shard.loss_fn(matcher, labels)
-    lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard, tau, grad_ref)
+    own = lambda t: shard.take(t.to(device))  # this process's rows of a checkpoint's full-set tensor
+    if resume is None: lrs, cal = stage_rates(H, state, space, matcher, cfg, lr_mode, loss_fn, shard, tau, grad_ref)
+    else: lrs, cal = resume['lr'], resume['cal']  # no second probe: the matcher's saved stream already holds the first
     lrs = {n: lrs[n] for n in names}
-    params = {n: state[n].detach().clone().requires_grad_(True) for n in names}
-    device = params[names[0]].device
+    params = {n: (state[n] if resume is None else own(resume['params'][n])).detach().clone().requires_grad_(True) for n in names}
     opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
     candidates, history = [], []  # the candidates wait in CPU memory: at IPC 50 a real generator's copies of the latents would fill the GPU
+    if resume is not None:
+        for n, m in resume['momentum'].items(): opt.state[params[n]]['momentum_buffer'] = own(m).clone()
+        candidates, history = [{n: own(v).cpu() for n, v in c.items()} for c in resume['candidates']], list(resume['history'])
+        matcher.load_state_dict(resume['matcher'])
+    def save_checkpoint(step):  # full rows (gathers: every process takes part), so a resume may use another number of processes
+        full = lambda t: shard.gather(t.detach().to(device)).cpu()
+        mom = {n: full(opt.state[params[n]]['momentum_buffer']) for n in names if opt.state[params[n]].get('momentum_buffer') is not None}
+        checkpoint(dict(stage=stage, step=step, params={n: full(params[n]) for n in names}, momentum=mom, lr=lrs, cal=cal, history=list(history),
+                        candidates=[{n: full(v) for n, v in c.items()} for c in candidates], matcher=matcher.state_dict()))
     def snapshot(step, loss):
         snap = {n: params[n].detach().clone() for n in names}
         with torch.no_grad(): x = shard.gather(render(H, snap, space))
@@ -269,14 +283,16 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
         crit = {n: float(s(x, labels, loss)) if n in COLLECTIVE else shard.on_rank0(lambda s=s: float(s(x, labels, loss))) for n, s in scorers.items()}
         candidates.append(to_device(snap, 'cpu'))
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, tau=cal.get('tau'), **stats))
-    if cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
+    if resume is None and cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
         if 'probe_loss' in cal: loss0 = cal['probe_loss']
         else:  # render without a graph through the generator (a real-size generator's graph does not fit), then the loss
             with torch.no_grad(): x0 = render(H, params, space)
             with torch.enable_grad(): loss0 = loss_fn(x0).item()
         snapshot(0, loss0)
+    first, last_saved = 1 if resume is None else int(resume['step']) + 1, time.monotonic()
     with step_bar(steps, stage, space, progress, shard) as bar:
-        for step in range(1, steps + 1):
+        bar.update(first - 1)
+        for step in range(first, steps + 1):
             opt.zero_grad(set_to_none=True)
             loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
             if not torch.isfinite(loss):
@@ -285,6 +301,8 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
                 raise err
             opt.step(); bar.update()
             if step % cfg.select_every == 0: snapshot(step, loss.item())
+            if checkpoint and step < steps and shard.max(torch.tensor(time.monotonic() - last_saved, device=device)) >= checkpoint_s:  # the slowest clock: every process agrees
+                save_checkpoint(step); last_saved = time.monotonic()
     best = pick(history, cfg.criterion)
     for i, h in enumerate(history): h['selected'] = i == best
     return to_device(candidates[best], device), history, dict(lr=lrs, **cal)
@@ -340,6 +358,7 @@ class _Run:
     H: Hierarchy|None; lr_mode: str; tau: float; matcher: Matcher|None; scorers: dict; stages: list; bounds: tuple
     rec: RunRecord|None = None # rank 0's record (set when the run directory is opened)
     labels: torch.Tensor|None = None; full_init: dict|None = None # the full set's labels and initial state
+    checkpoint_s: float = 600. # seconds between checkpoints inside a stage (`in_stage.pt`)
 
     def phase(self, name:str): return self.rec.phase(name) if self.rec else contextlib.nullcontext()  # timed on rank 0
     def own(self, st:dict|None) -> dict|None: return None if st is None else {k: self.shard.take(to_device(v, self.device)) for k, v in st.items()}  # this process's rows
@@ -399,9 +418,15 @@ def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
     if run.cfg.tau_rule == 'gradient' and run.lr_mode == 'calibrated' and not run.stages[i]['restart']:  # from the stage where the run (re)started
         start = max(j for j in range(i) if run.stages[j]['restart'])
         ref = run.shard.on_rank0(lambda: float(load_tensors(run.out/f'stage_{start}.pt')['rates']['image_grad_rms']))
+    ck = run.out/'in_stage.pt'
+    resume = run.shard.on_rank0(lambda: load_tensors(ck) if ck.exists() else None)
+    if resume is not None and int(resume['stage']) != i: resume = None  # left by a stage that finished after it (its state.pt is newer)
+    elif resume is not None and run.shard.lead: print(f'{run.out}: stage {i} resumes after step {int(resume["step"])} (in_stage.pt)', flush=True)
+    def save(ck_state):  # every process gathered its rows; rank 0 writes
+        if run.shard.lead: save_tensors(ck_state, ck)
     with run.phase(f'stage_{i}'):
         try: return run_stage(run.H, state, sp, run.stages[i]['steps'], run.labels, run.matcher, run.scorers, run.cfg, i, run.lr_mode, run.bounds, run.shard,
-                              tau=run.tau, grad_ref=ref, progress=run.progress)
+                              tau=run.tau, grad_ref=ref, progress=run.progress, resume=resume, checkpoint=save, checkpoint_s=run.checkpoint_s)
         except NonFiniteLoss as e:
             with torch.no_grad(): x_last = run.shard.gather(render(run.H, e.last_finite, sp))
             if run.shard.lead: save_tensors(dict(images=x_last.cpu(), labels=run.labels.cpu(), stage=i), run.out/'last_finite.pt')
@@ -420,7 +445,7 @@ def _save_stage(run:_Run, i:int, best:dict, hist:list, rates:dict):
         warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
 
 def _run_stages(run:_Run, state:dict|None, init_state:dict, history:list, done:int) -> list:
-    "The method: from stage `done` on, optimize in the stage's space and select a candidate, save it, advance it into the next space; `state.pt` after every stage (a resume starts there)."
+    "The method: from stage `done` on, optimize in the stage's space and select a candidate, save it, advance it into the next space; `state.pt` after every stage, `in_stage.pt` inside one (a resume starts there)."
     stages = run.stages
     for i in range(done, len(stages)):
         sp = stages[i]['space']
@@ -433,6 +458,7 @@ def _run_stages(run:_Run, state:dict|None, init_state:dict, history:list, done:i
         if run.shard.lead:
             save_json(history, run.out/'history.json')
             save_tensors(dict(state=state_full, init=run.full_init, labels=run.labels, done=i + 1, matcher=run.matcher.state_dict()), run.out/'state.pt')
+            (run.out/'in_stage.pt').unlink(missing_ok=True)  # after state.pt: a kill in between leaves a checkpoint of a finished stage, which is ignored
     return history
 
 def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
@@ -473,9 +499,12 @@ def distill(data, # `HPDData` (its name must have a recipe in `hpd.recipes`: τ,
             evaluate:dict|None=None, # kwargs of `evaluate_run` for the final set (None: skip)
             device=None,
             shard:Shard|None=None, # how torchrun's processes share the work (`hpd.distributed.Shard`; None: by image, or all here in one process)
-            progress:bool=True) -> dict: # a bar over each stage's steps (stderr; rank 0 only)
+            progress:bool=True, # a bar over each stage's steps (stderr; rank 0 only)
+            checkpoint_minutes:float=10.) -> dict: # inside a stage, save its state (`in_stage.pt`) this often: a killed run resumes there, not at the stage's start
     "Run H-PD, GLaD or Pixel distillation; returns the final images, labels and a summary."
+    if not checkpoint_minutes >= 0: raise ValueError(f'checkpoint_minutes must be ≥ 0 (0: after every step), got {checkpoint_minutes}.')
     run = _set_up(data, cfg, Path(out), G, criteria, get_device(device), shard or Shard(), progress)
+    run.checkpoint_s = 60 * checkpoint_minutes
     if run.shard.lead: run.out.mkdir(parents=True, exist_ok=True)
     with run_lock(run.out) if run.shard.lead else contextlib.nullcontext():  # one writer per run directory: rank 0
         saved, history = run.shard.on_rank0(lambda: _open_run(run))

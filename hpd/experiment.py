@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 import torch
 from tqdm.auto import tqdm
-from .core import repo_root, runs_root, get_device, load_json
+from .core import repo_root, runs_root, get_device, load_json, load_tensors
 from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
@@ -438,7 +438,7 @@ def grid_entries(grid:str|list) -> list[ExperimentParams]:
     return out
 
 def run_status(p:ExperimentParams) -> dict:
-    "done / running / diverged (stopped by the divergence check: a result) / failed (with the error's last line) / partial (distilled, evaluation unfinished) / todo."
+    "done / running / diverged (stopped by the divergence check: a result) / failed (with the error's last line) / partial (cut while distilling, or distilled with its evaluation unfinished) / todo."
     d = runs_root()/p.name()
     status, detail = 'todo', ''
     if (d/'eval.json').exists(): status = 'done'
@@ -451,6 +451,8 @@ def run_status(p:ExperimentParams) -> dict:
         if err: status, detail = 'diverged' if err[-1].startswith('DivergedError') else 'failed', err[-1][-200:]
     if status == 'todo' and (d/'synset.pt').exists():  # cut during its evaluation: a rerun evaluates only what is missing
         status, detail = 'partial', 'evaluated: ' + (', '.join(sorted(f.stem for f in (d/'eval').glob('*.json'))) or 'nothing yet')
+    elif status == 'todo' and (d/'state.pt').exists():  # cut while distilling: a rerun goes on from the last finished stage, or from inside the next one
+        status, detail = 'partial', f'distilling: {int(load_tensors(d/"state.pt")["done"])} stage(s) finished' + (', the next one saved part-way (in_stage.pt)' if (d/'in_stage.pt').exists() else '')
     return dict(run=p.name(), status=status, detail=detail)
 
 def grid_status(grid) -> list[dict]: return [run_status(p) for p in grid_entries(grid)]

@@ -1,5 +1,5 @@
 """Run by tests/test_distributed.py under `torchrun --nproc_per_node 2` (gloo, CPU): tiny distillations sharded by image and by class,
-a resume of a run another world size started, a refused run directory, and an injected failure. Rank 0 writes each run directory;
+resumes of runs another world size started (between stages and inside one), a refused run directory, and an injected failure. Rank 0 writes each run directory;
 every rank saves what `distill` returned to it, so the test can compare all of them with one process."""
 import argparse, contextlib, inspect, json, os, sys
 from pathlib import Path
@@ -39,11 +39,25 @@ def interrupted_at(stage:int, error=RuntimeError, message:str='interrupted'):
     try: yield
     finally: hpd.distill.run_stage = real
 
+@contextlib.contextmanager
+def killed_in_stage(saves:int):
+    "Stand-in for a kill inside a stage: `hpd.distill`'s `save_tensors` raises once it has written `in_stage.pt` `saves` times."
+    real, written = hpd.distill.save_tensors, []
+    def save(obj, path):
+        out = real(obj, path)
+        if Path(path).name == 'in_stage.pt':
+            written.append(path)
+            if len(written) == saves: raise RuntimeError(f'killed after checkpoint {saves}')
+        return out
+    hpd.distill.save_tensors = save
+    try: yield
+    finally: hpd.distill.save_tensors = real
+
 @record
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
-    ap.add_argument('--jobs', nargs='+', default=['image', 'class', 'resume', 'conflict'])
+    ap.add_argument('--jobs', nargs='+', default=['image', 'class', 'resume', 'resume_in_stage', 'conflict'])
     ap.add_argument('--fail-stage', type=int, default=None, help='rank 1 raises when this stage starts (then run only the image job)')
     a = ap.parse_args()
     device = init_distributed()
@@ -58,7 +72,7 @@ def main():
                 except ValueError as e: (out/f'conflict_rank{rank}.txt').write_text(str(e))
                 continue
             r = distill(digits, configs['class' if job == 'class' else 'image'], out/job, G=G, criteria=crit, device=device, shard=Shard(mode),
-                        evaluate=evaluate if job == 'image' else None)
+                        evaluate=evaluate if job == 'image' else None, checkpoint_minutes=0 if job == 'resume_in_stage' else 10)  # 0: gathers at every step
             torch.save(dict(images=r['images'], labels=r['labels'], accs=r.get('eval', {}).get('accs')), out/f'{job}_rank{rank}.pt')
     close_distributed()
 

@@ -9,7 +9,7 @@ import os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 sys.path.insert(0, str(Path(__file__).parent))
-from dist_worker import problem, interrupted_at
+from dist_worker import problem, interrupted_at, killed_in_stage
 from hpd.core import load_json, load_tensors
 from hpd.distill import distill
 from hpd.distributed import evaluate_run
@@ -43,12 +43,15 @@ def runs(tmp_path_factory):
     digits, G, crit, configs, evaluate = problem()
     with interrupted_at(1), pytest.raises(RuntimeError, match='interrupted at stage 1'):  # one process stops after space 0; two finish it
         distill(digits, configs['image'], out/'resume', G=G, criteria=crit)
-    p = torchrun(out, '--jobs', 'image', 'class', 'resume', 'conflict')
+    with killed_in_stage(5), pytest.raises(RuntimeError, match='killed after checkpoint 5'):  # one process stops inside space 1 (step 2); two go on from there
+        distill(digits, configs['image'], out/'resume_in_stage', G=G, criteria=crit, checkpoint_minutes=0)
+    p = torchrun(out, '--jobs', 'image', 'class', 'resume', 'resume_in_stage', 'conflict')
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-4000:]
+    assert 'resume_in_stage: stage 1 resumes after step 2 (in_stage.pt)' in p.stdout, p.stdout[-4000:]
     for job in ('image', 'class'): distill(digits, configs[job], out/f'ref_{job}', G=G, criteria=crit, evaluate=evaluate if job == 'image' else None)
     return out, (digits, G, crit, configs, evaluate)
 
-@pytest.mark.parametrize('job', ['image', 'class', 'resume'])
+@pytest.mark.parametrize('job', ['image', 'class', 'resume', 'resume_in_stage'])
 def test_every_rank_returns_the_saved_set(runs, job):
     out, _ = runs
     r0, r1 = torch.load(out/f'{job}_rank0.pt'), torch.load(out/f'{job}_rank1.pt')
@@ -65,6 +68,11 @@ def test_resume_with_another_world_size(runs):
     out, _ = runs
     assert load_json(out/'resume'/'history.json')[0]['stage'] == 0
     assert_same_run(out/'resume', out/'ref_image')
+
+def test_resume_inside_a_stage_with_another_world_size(runs):
+    out, _ = runs
+    assert not (out/'resume_in_stage'/'in_stage.pt').exists()  # deleted once the last stage's state.pt was written
+    assert_same_run(out/'resume_in_stage', out/'ref_image')
 
 def test_evaluation_fanout_equals_one_process(runs, tmp_path):
     out, (digits, G, crit, configs, evaluate) = runs
