@@ -265,24 +265,27 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
     lrs = {n: lrs[n] for n in names}
     params = {n: (state[n] if resume is None else own(resume['params'][n])).detach().clone().requires_grad_(True) for n in names}
     opt = torch.optim.SGD([dict(params=[params[n]], lr=lrs[n]) for n in names], momentum=cfg.momentum)
-    candidates, history = [], []  # the candidates wait in CPU memory: at IPC 50 a real generator's copies of the latents would fill the GPU
+    # history index → snapshot, kept in CPU memory (at IPC 50 a real generator's copies of the latents would fill the GPU), and only two of them:
+    # the best so far by the criterion (the final pick over all of them) and the latest (what a non-finite loss falls back to)
+    candidates, history = {}, []
     if resume is not None:
         for n, m in resume['momentum'].items(): opt.state[params[n]]['momentum_buffer'] = own(m).clone()
-        candidates, history = [{n: own(v).cpu() for n, v in c.items()} for c in resume['candidates']], list(resume['history'])
+        candidates, history = {int(i): {n: own(v).cpu() for n, v in c.items()} for i, c in resume['candidates'].items()}, list(resume['history'])
         matcher.load_state_dict(resume['matcher'])
     def save_checkpoint(step):  # full rows (gathers: every process takes part), so a resume may use another number of processes
         full = lambda t: shard.gather(t.detach().to(device)).cpu()
         mom = {n: full(opt.state[params[n]]['momentum_buffer']) for n in names if opt.state[params[n]].get('momentum_buffer') is not None}
         checkpoint(dict(stage=stage, step=step, params={n: full(params[n]) for n in names}, momentum=mom, lr=lrs, cal=cal, history=list(history),
-                        candidates=[{n: full(v) for n, v in c.items()} for c in candidates], matcher=matcher.state_dict()))
+                        candidates={i: {n: full(v) for n, v in c.items()} for i, c in candidates.items()}, matcher=matcher.state_dict()))
     def snapshot(step, loss):
         snap = {n: params[n].detach().clone() for n in names}
         with torch.no_grad(): x = shard.gather(render(H, snap, space))
         # rank 0 scores, every process gets the same numbers and so selects the same candidate (validation models: all processes train them)
         stats = shard.on_rank0(lambda: check_images(x, *bounds, f'stage {stage} (space {space}), step {step}') if bounds else {})
         crit = {n: float(s(x, labels, loss)) if n in COLLECTIVE else shard.on_rank0(lambda s=s: float(s(x, labels, loss))) for n, s in scorers.items()}
-        candidates.append(to_device(snap, 'cpu'))
+        candidates[len(history)] = to_device(snap, 'cpu')
         history.append(dict(stage=stage, space=space, step=step, loss=loss, criteria=crit, lr=lrs, tau=cal.get('tau'), **stats))
+        for i in set(candidates) - {pick(history, cfg.criterion), len(history) - 1}: del candidates[i]
     if resume is None and cfg.withdrawal and cfg.criterion != 'last':  # the entering state is candidate 0: a space that only hurts is left unchanged
         if 'probe_loss' in cal: loss0 = cal['probe_loss']
         else:  # render without a graph through the generator (a real-size generator's graph does not fit), then the loss
@@ -297,7 +300,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
             loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
             if not torch.isfinite(loss):
                 err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
-                err.last_finite = to_device(candidates[-1], device) if candidates else {n: state[n].detach().clone() for n in names}  # else the entering state
+                err.last_finite = to_device(candidates[len(history) - 1], device) if history else {n: state[n].detach().clone() for n in names}  # else the entering state
                 raise err
             opt.step(); bar.update()
             if step % cfg.select_every == 0: snapshot(step, loss.item())
