@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from hpd.core import get_device, device_info, load_json, save_json, tune_malloc
 from hpd.data import HPDData, Split, IMAGENET_SUBSETS
 from hpd.distill import DistillConfig, distill
-try: from hpd.experiment import DataAdapter
-except ImportError: from hpd.distill import DataAdapter   # before commit 0d20b58
+try: from hpd.generators import DataAdapter
+except ImportError: from hpd.experiment import DataAdapter   # before this moved to generators
 from hpd.networks import get_network
 from hpd.cam import CamDistance
 from common import command_line, code_version, device_name, PeakMemory, gib, results_file, stop_on_sigterm

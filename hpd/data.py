@@ -19,11 +19,13 @@ from .recipes import RECIPES, recipe, canonical_name, IMAGENET_SUBSETS  # the la
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'DEBIAN_FMNIST', 'CACHE', 'FASHION_HINT', 'CIFAR10_CLASSES', 'CIFAR_HINT', 'CIFAR_GLOBALS',
-           'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'IMAGENET_DIRS', 'IMAGENET_HINT', 'LOADERS', 'Split',
-           'HPDData', 'stratified_holdout', 'DatasetNotFound', 'DataFileError', 'data_roots', 'find_in', 'read_idx',
-           'load_fashion_mnist_arrays', 'load_fashion_mnist', 'load_digits_data', 'CifarUnpickler', 'read_cifar_batch',
-           'load_cifar10', 'load_image', 'imagenet_root', 'imagenet_wnids', 'load_imagenet_subset', 'load_imagenet1k',
-           'load_tinyimagenet', 'load_dataset', 'synthetic_labels', 'real_init']
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'IMAGE_EXTS', 'IMAGENET_DIRS', 'IMAGENET_HINT', 'LOADERS',
+           'DIVERGED_WIDTHS', 'OUT_OF_RANGE_WARN', 'RANGE_SLACK', 'Split', 'HPDData', 'stratified_holdout',
+           'DatasetNotFound', 'DataFileError', 'data_roots', 'find_in', 'read_idx', 'load_fashion_mnist_arrays',
+           'load_fashion_mnist', 'load_digits_data', 'CifarUnpickler', 'read_cifar_batch', 'load_cifar10', 'load_image',
+           'imagenet_root', 'imagenet_wnids', 'load_imagenet_subset', 'load_imagenet1k', 'load_tinyimagenet',
+           'load_dataset', 'synthetic_labels', 'real_init', 'DivergedError', 'data_range', 'image_stats',
+           'check_images']
 
 # %% ../nbs/01_data.ipynb #ac3478d6
 class Split:
@@ -424,3 +426,32 @@ def real_init(data:HPDData, # the real data
     g = torch_rng(seed)
     x = torch.cat([data.real_by_class(c, ipc, generator=g, split=split) for c in labels.unique_consecutive().tolist()])
     return x.to(device), labels.to(device), dict(init='real', seed=seed, ipc=ipc, split=split)
+
+# %% ../nbs/01_data.ipynb #23554985
+class DivergedError(RuntimeError): pass
+
+DIVERGED_WIDTHS = 100. # images farther than this many data-range widths outside the range: the run diverged (stop)
+OUT_OF_RANGE_WARN = 0.25 # a selected candidate with more than this fraction of pixels outside the data range: warn
+RANGE_SLACK = 0.05 # a pixel counts as outside when it is more than this fraction of the range's width outside (generators overshoot black backgrounds slightly)
+
+def data_range(data) -> tuple[torch.Tensor, torch.Tensor]:
+    "Per-channel range of the data in its normalized units (pixels in [0, 1] before normalization), shaped [1, C, 1, 1]."
+    mean, std = torch.as_tensor(data.mean).float().view(1, -1, 1, 1), torch.as_tensor(data.std).float().view(1, -1, 1, 1)
+    return (0 - mean) / std, (1 - mean) / std
+
+def image_stats(x:torch.Tensor, lo:torch.Tensor, hi:torch.Tensor) -> dict:
+    "Fraction of pixels more than `RANGE_SLACK` outside the data range, and how far the farthest lies outside (in data-range widths)."
+    lo, hi = lo.to(x.device), hi.to(x.device)
+    excess = torch.maximum(lo - x, x - hi).clamp(min=0) / (hi - lo)
+    out = (excess > RANGE_SLACK).float().mean().item()
+    return dict(out_of_range=out, max_excess=excess.max().item() if torch.isfinite(x).all() else float('inf'))
+
+def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
+    "`image_stats`, or a `DivergedError` naming `where` when the images are not finite or far outside the data range."
+    s = image_stats(x, lo, hi)
+    if not s['max_excess'] <= DIVERGED_WIDTHS:
+        raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
+                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (calibrated rates) '
+                            "or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.")
+    return s
+

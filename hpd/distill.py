@@ -18,15 +18,14 @@ from .cam import make_criterion
 from .distributed import Shard, evaluate_models, evaluate_run, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
 from .rundir import run_lock, check_generator
+from .data import DivergedError, DIVERGED_WIDTHS, OUT_OF_RANGE_WARN, RANGE_SLACK, data_range, image_stats, check_images
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'TAU_RULES', 'FINAL_PICKS', 'DIVERGED_WIDTHS',
-           'OUT_OF_RANGE_WARN', 'RANGE_SLACK', 'COLLECTIVE', 'PUBLISHED_RATES', 'DistillConfig', 'glad_space_for',
-           'plan_stages', 'render', 'DivergedError', 'data_range', 'image_stats', 'check_images', 'CalibrationError',
-           'backward_loss', 'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar',
-           'run_stage', 'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distilled',
-           'distill']
+__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'TAU_RULES', 'FINAL_PICKS', 'COLLECTIVE', 'PUBLISHED_RATES',
+           'DistillConfig', 'glad_space_for', 'plan_stages', 'render', 'CalibrationError', 'backward_loss',
+           'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar', 'run_stage',
+           'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distilled', 'distill']
 
 # %% ../nbs/11_distill.ipynb #ac3478d6
 METHODS = ('hpd', 'glad', 'pixel')
@@ -126,35 +125,6 @@ def plan_stages(cfg:DistillConfig, H:Hierarchy|None, dataset:str='imagenette') -
 
 def render(H:Hierarchy|None, state:dict, space) -> torch.Tensor:
     return state['x'] if space is None else H.from_space(state['ws'], state.get('f'), space)
-
-
-# %% ../nbs/11_distill.ipynb #23554985
-class DivergedError(RuntimeError): pass
-
-DIVERGED_WIDTHS = 100. # images farther than this many data-range widths outside the range: the run diverged (stop)
-OUT_OF_RANGE_WARN = 0.25 # a selected candidate with more than this fraction of pixels outside the data range: warn
-RANGE_SLACK = 0.05 # a pixel counts as outside when it is more than this fraction of the range's width outside (generators overshoot black backgrounds slightly)
-
-def data_range(data) -> tuple[torch.Tensor, torch.Tensor]:
-    "Per-channel range of the data in its normalized units (pixels in [0, 1] before normalization), shaped [1, C, 1, 1]."
-    mean, std = torch.as_tensor(data.mean).float().view(1, -1, 1, 1), torch.as_tensor(data.std).float().view(1, -1, 1, 1)
-    return (0 - mean) / std, (1 - mean) / std
-
-def image_stats(x:torch.Tensor, lo:torch.Tensor, hi:torch.Tensor) -> dict:
-    "Fraction of pixels more than `RANGE_SLACK` outside the data range, and how far the farthest lies outside (in data-range widths)."
-    lo, hi = lo.to(x.device), hi.to(x.device)
-    excess = torch.maximum(lo - x, x - hi).clamp(min=0) / (hi - lo)
-    out = (excess > RANGE_SLACK).float().mean().item()
-    return dict(out_of_range=out, max_excess=excess.max().item() if torch.isfinite(x).all() else float('inf'))
-
-def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
-    "`image_stats`, or a `DivergedError` naming `where` when the images are not finite or far outside the data range."
-    s = image_stats(x, lo, hi)
-    if not s['max_excess'] <= DIVERGED_WIDTHS:
-        raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
-                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (calibrated rates) '
-                            "or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.")
-    return s
 
 
 # %% ../nbs/11_distill.ipynb #b79063df

@@ -14,7 +14,7 @@ from .core import repo_root, runs_root, get_device, load_json, load_tensors
 from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
-from .generators import SynthesisLayers, load_generator
+from .generators import SynthesisLayers, DataAdapter, load_generator
 from .init import INITS
 from .sgxl_pickle import load_stylegan_xl
 from .matchers import MATCHERS
@@ -25,38 +25,10 @@ from .distill import DistillConfig, METHODS, distilled
 from .rundir import lock_owner
 
 # %% auto #0
-__all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'DataAdapter',
-           'is_our_generator', 'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams',
-           'param_args', 'parse_args', 'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status',
-           'run_grid', 'comparison_rows']
-
-# %% ../nbs/12_experiment.ipynb #fe5dbbce
-class DataAdapter(SynthesisLayers):
-    "A generator seen through a dataset's classes and normalization."
-    def __init__(self, G:SynthesisLayers, # the wrapped generator
-                 mean, std, # the dataset's per-channel normalization (on the [0, 1] scale)
-                 class_map:list|None=None, # synthetic class k → generator class; None: identity
-                 out_range:tuple=(-1., 1.)): # the generator's image range
-        super().__init__()
-        if not isinstance(G, SynthesisLayers): raise TypeError(f'{type(G).__name__} does not implement hpd.generators.SynthesisLayers.')
-        self.G, self.out_range = G, out_range
-        self.register_buffer('mean', torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer('std', torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer('cmap', torch.as_tensor(class_map if class_map is not None else range(G.num_classes)).long())
-        for a in ('z_dim', 'w_dim', 'num_ws', 'img_channels', 'img_resolution'): setattr(self, a, getattr(G, a))
-        self.num_classes = len(self.cmap)
-
-    @property
-    def layer_names(self): return self.G.layer_names
-    def mapping(self, z, c, truncation_psi=1.0):
-        c = torch.as_tensor(c, device=z.device).long()
-        if len(c) and (c.min() < 0 or c.max() >= self.num_classes): raise IndexError(f'Class labels must be in 0…{self.num_classes - 1}.')
-        return self.G.mapping(z, self.cmap.to(z.device)[c], truncation_psi)
-    def run_layers(self, ws, f, start, end):
-        x = self.G.run_layers(ws, f, start, end)
-        if end < self.num_layers: return x
-        lo, hi = self.out_range
-        return ((x - lo) / (hi - lo) - self.mean) / self.std
+__all__ = ['PROFILES', 'EVAL_LEVERS', 'LATENT_INITS', 'GRIDS', 'PROFILE_GRIDS', 'COMPARISON_COLUMNS', 'is_our_generator',
+           'experiment_generator', 'run_name_for', 'generator_tag', 'ExperimentParams', 'param_args', 'parse_args',
+           'keep_earlier_notebook', 'hpd_run', 'grid_entries', 'run_status', 'grid_status', 'run_grid',
+           'comparison_rows']
 
 # %% ../nbs/12_experiment.ipynb #17ba0791
 def is_our_generator(name) -> bool:

@@ -13,7 +13,7 @@ from .assets import GENERATORS, assets_dir, check_state_dict, load_checkpoint, w
 
 # %% auto #0
 __all__ = ['SynthesisLayers', 'Hierarchy', 'EqLinear', 'ModConv', 'StyleGenerator', 'gan_backward', 'autograd_peak_bytes',
-           'generator_checkpoint', 'load_generator']
+           'generator_checkpoint', 'load_generator', 'DataAdapter']
 
 # %% ../nbs/07_generators.ipynb #c388700e
 class SynthesisLayers(nn.Module):
@@ -233,3 +233,31 @@ def load_generator(name_or_path:str|Path, # a registered name (see `GENERATORS`)
     G, _ = load_checkpoint(name_or_path, GENERATORS, lambda cfg: StyleGenerator(**cfg), 'generator checkpoint', kind='StyleGenerator',
                            otherwise='pass the path of a file written by generator_checkpoint', device=device)
     return G
+
+# %% ../nbs/07_generators.ipynb #fe5dbbce
+class DataAdapter(SynthesisLayers):
+    "A generator seen through a dataset's classes and normalization."
+    def __init__(self, G:SynthesisLayers, # the wrapped generator
+                 mean, std, # the dataset's per-channel normalization (on the [0, 1] scale)
+                 class_map:list|None=None, # synthetic class k → generator class; None: identity
+                 out_range:tuple=(-1., 1.)): # the generator's image range
+        super().__init__()
+        if not isinstance(G, SynthesisLayers): raise TypeError(f'{type(G).__name__} does not implement hpd.generators.SynthesisLayers.')
+        self.G, self.out_range = G, out_range
+        self.register_buffer('mean', torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer('std', torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer('cmap', torch.as_tensor(class_map if class_map is not None else range(G.num_classes)).long())
+        for a in ('z_dim', 'w_dim', 'num_ws', 'img_channels', 'img_resolution'): setattr(self, a, getattr(G, a))
+        self.num_classes = len(self.cmap)
+
+    @property
+    def layer_names(self): return self.G.layer_names
+    def mapping(self, z, c, truncation_psi=1.0):
+        c = torch.as_tensor(c, device=z.device).long()
+        if len(c) and (c.min() < 0 or c.max() >= self.num_classes): raise IndexError(f'Class labels must be in 0…{self.num_classes - 1}.')
+        return self.G.mapping(z, self.cmap.to(z.device)[c], truncation_psi)
+    def run_layers(self, ws, f, start, end):
+        x = self.G.run_layers(ws, f, start, end)
+        if end < self.num_layers: return x
+        lo, hi = self.out_range
+        return ((x - lo) / (hi - lo) - self.mean) / self.std
