@@ -1,7 +1,7 @@
 """A short H-PD run (`hpd.distill.distill`) through StyleGAN-XL at real size, random weights, on a small synthetic dataset.
 
 Nothing is downloaded: the generator is `hpd.stylegan_xl.build_from_plan(official_plan('imagenet128'))` with random weights,
-wrapped by `hpd.experiment.DataAdapter` (10 classes mapped to ImageNette's ImageNet indices); the data are 10 classes of random
+wrapped by `hpd.generators.DataAdapter` (10 classes mapped to ImageNette's ImageNet indices); the data are 10 classes of random
 smooth colour patterns plus noise at 3×128×128 (an `HPDData` built here); the CAM criterion is `hpd.cam.CamDistance`
 with an untrained ResNet18BN proxy. The config: DistillConfig(method='hpd', matcher='dm', ipc=1, steps_per_space=2,
 select_every=1, lr_mode='paper', chunk=--chunk, withdrawal=--withdrawal), i.e. 14 spaces × 2 steps at layers_per_space=2.
