@@ -18,7 +18,7 @@ from .cam import make_criterion
 from .distributed import Shard, evaluate_models, evaluate_run, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
 from .rundir import run_lock, check_generator
-from .data import DivergedError, DIVERGED_WIDTHS, OUT_OF_RANGE_WARN, RANGE_SLACK, data_range, image_stats, check_images
+from .data import OUT_OF_RANGE_WARN, data_range, check_images
 
 
 # %% auto #0

@@ -335,7 +335,7 @@ GRIDS = {
     'fmnist_dsa_ipc10': [dict(method=m, matcher='dsa', ipc=10, **_CPU_EVAL) for m in ('hpd', 'pixel', 'glad')],
     # GLaD's manual search at IPC 10 (DM): every space for 80 steps, the best by validation accuracy; against 'fmnist_dm_ipc10' (GLaD's late space, H-PD)
     'fmnist_dm_ipc10_glad_best': [dict(method='glad', glad_space='best', ipc=10, **_CPU_EVAL)],
-    # the same with DSA at IPC 10: every space for 200 steps (≈ 1.5-2 h each on one thread; a space saves nothing until it ends); against 'fmnist_dsa_ipc10'
+    # the same with DSA at IPC 10: every space for 200 steps (≈ 1.5-2 h each on one thread; saved every 10 min inside a space, `in_stage.pt`); against 'fmnist_dsa_ipc10'
     'fmnist_dsa_ipc10_glad_best': [dict(method='glad', glad_space='best', matcher='dsa', ipc=10, **_CPU_EVAL)],
     # MTT (TESLA's backward), IPC 1, H-PD's τ (the sweep behind MTT's entry of hpd.recipes.TAU, 0.03: one peak, inside); backbone only.
     # Needs the dataset's expert buffer (`make experts`, git-ignored: built on the machine that runs these)
