@@ -209,9 +209,10 @@ def stage_rates(H, state:dict, space, matcher:Matcher, cfg:DistillConfig, lr_mod
     if (tau := tau or cfg.tau) is None: raise ValueError("Calibrated rates need τ: pass tau= (the dataset's, recipe(name).tau_for(matcher)) or set cfg.tau.")
     return calibrate_rates(H, state, space, loss_fn, tau, cfg.chunk, shard=shard, grad_ref=grad_ref)
 
-def step_bar(steps:int, stage:int, space, progress:bool=True, shard:Shard|None=None) -> tqdm:
+def step_bar(steps:int, stage:int, space, progress:bool=True, shard:Shard|None=None,
+             done:int=0) -> tqdm: # steps a resumed stage had already run: the bar starts there and its rate counts only the steps run now
     "A bar over a stage's optimization steps (stderr); off when `progress` is False and on every process but rank 0."
-    return tqdm(total=steps, desc=f'stage {stage} (space {"pixels" if space is None else space})', unit='step', leave=False, mininterval=5,
+    return tqdm(total=steps, initial=done, desc=f'stage {stage} (space {"pixels" if space is None else space})', unit='step', leave=False, mininterval=5,
                 disable=not progress or not (shard or Shard()).lead)
 
 def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:dict, cfg:DistillConfig, stage:int,
@@ -263,8 +264,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
             with torch.enable_grad(): loss0 = loss_fn(x0).item()
         snapshot(0, loss0)
     first, last_saved = 1 if resume is None else int(resume['step']) + 1, time.monotonic()
-    with step_bar(steps, stage, space, progress, shard) as bar:
-        bar.update(first - 1)
+    with step_bar(steps, stage, space, progress, shard, done=first - 1) as bar:
         for step in range(first, steps + 1):
             opt.zero_grad(set_to_none=True)
             loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
