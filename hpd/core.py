@@ -15,7 +15,7 @@ import hpd
 __all__ = ['get_device', 'use_batched', 'bf16_autocast', 'to_channels_last', 'seed_everything', 'torch_rng', 'tune_malloc',
            'allocator_info', 'cpu_plan', 'NoSpaceLeft', 'atomic_path', 'save_json', 'load_json', 'save_tensors',
            'CheckpointError', 'safe_torch_load', 'load_tensors', 'repo_root', 'runs_root', 'locate', 'run_dir',
-           'git_info', 'package_versions', 'device_info', 'RunRecord']
+           'RunFiles', 'git_info', 'package_versions', 'device_info', 'RunRecord']
 
 # %% ../nbs/00_core.ipynb #91c393b5
 def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1', … or None to choose
@@ -217,6 +217,31 @@ def run_dir(name:str, # run name, may contain '/' for grouping, e.g. 'baselines/
     d.mkdir(parents=True, exist_ok=True)
     return d
 
+# %% ../nbs/00_core.ipynb #353b5a6e
+class RunFiles:
+    "Where each file of one run directory lives, by role: the one place their names are written (`hpd.distill` writes them; the grids, the figures and a resume read them)."
+    def __init__(self, dir:str|Path): self.dir = Path(dir)
+    def __repr__(self): return f'RunFiles({str(self.dir)!r})'
+    config = property(lambda s: s.dir/'config.json', doc='the config, the planned stages, the resolved lr mode, the matcher and the init')
+    generator = property(lambda s: s.dir/'generator.json', doc="the generator's identity: a resume must use the same weights")
+    record = property(lambda s: s.dir/'record.json', doc='`RunRecord`: code version, environment, phases, results')
+    lock = property(lambda s: s.dir/'.lock', doc='held by the one process writing the run')
+    history = property(lambda s: s.dir/'history.json', doc='every candidate of the finished stages, with its criteria')
+    state = property(lambda s: s.dir/'state.pt', doc='after every finished stage: the selected latents, the init, the matcher (git-ignored)')
+    in_stage = property(lambda s: s.dir/'in_stage.pt', doc='inside a stage, every few minutes: what a resume needs to go on after a step (git-ignored)')
+    last_finite = property(lambda s: s.dir/'last_finite.pt', doc="a stage whose loss stopped being finite: its last finite images")
+    final_pick = property(lambda s: s.dir/'final_pick.json', doc="the final pick: its mode, scores, stage and the matcher's evaluation hints")
+    synset = property(lambda s: s.dir/'synset.pt', doc='the final set: images, labels, latents (written once distilling is over)')
+    stages_figure = property(lambda s: s.dir/'stages.png', doc="the experiment notebook's figure of every stage's chosen images (`hpd.rundir.plot_stages`)")
+    correlation = property(lambda s: s.dir/'correlation.json', doc='with `record_criteria`: each criterion against validation accuracy (paper Fig. 5)')
+    eval_dir = property(lambda s: s.dir/'eval', doc="each model's result as it finishes: a cut evaluation resumes")
+    evaluation = property(lambda s: s.dir/'eval.json', doc='the final set on every evaluation model: the run is done')
+    notebook = property(lambda s: s.dir/'run_experiment.ipynb', doc="the executed experiment notebook (an earlier attempt's is kept beside it)")
+    log = property(lambda s: s.dir/'papermill.log', doc="the experiment notebook's output (appended by every attempt)")
+    def stage(self, i:int) -> Path: return self.dir/f'stage_{i}.pt'  # stage i's chosen images (small)
+    def stage_latents(self, i:int) -> Path: return self.dir/f'stage_{i}_latents.pt'  # and its latents, the final pick's input
+
+
 # %% ../nbs/00_core.ipynb #232eb89c
 def git_info(path:str|Path|None=None, # the checkout (default: the package's repository)
              files:list|None=None) -> dict: # judge dirtiness by these paths only (default: every tracked file)
@@ -250,7 +275,7 @@ class RunRecord:
                  config:dict, # everything needed to rerun: dataset, method, seeds, profile…
                  device=None,
                  allocator:str|None=None): # default: what `tune_malloc()` returned in this process (`allocator_info`)
-        self.dir, self.path = Path(dir), Path(dir)/'record.json'
+        self.dir, self.path = Path(dir), RunFiles(dir).record
         old = load_json(self.path) if self.path.exists() else {}
         self.data = dict(config=config, git=git_info(), versions=package_versions(), env=device_info(device),
                          allocator=allocator or allocator_info(), phases=old.get('phases', {}), results=old.get('results', {}),

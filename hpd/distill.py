@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
-from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord
+from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord, RunFiles
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
 from .init import initialize
@@ -322,7 +322,8 @@ def advance(H:Hierarchy, state:dict, space:int, clip:float|None=None) -> dict: #
 # %% ../nbs/11_distill.ipynb #c2e114f3
 def distilled(out:Path) -> bool:
     "Whether the run in `out` finished distilling: `synset.pt`, and `final_pick.json` with the matcher's evaluation hints. Only its evaluation can remain, and that needs no matcher (nor MTT's expert buffer)."
-    return (out/'synset.pt').exists() and (out/'final_pick.json').exists() and 'eval_hints' in load_json(out/'final_pick.json')
+    f = RunFiles(out)
+    return f.synset.exists() and f.final_pick.exists() and 'eval_hints' in load_json(f.final_pick)
 
 @dataclass
 class _Run:
@@ -333,6 +334,7 @@ class _Run:
     labels: torch.Tensor|None = None; full_init: dict|None = None # the full set's labels and initial state
     checkpoint_s: float = 600. # seconds between checkpoints inside a stage (`in_stage.pt`)
 
+    files = property(lambda self: RunFiles(self.out))  # the run directory's files by role
     def phase(self, name:str): return self.rec.phase(name) if self.rec else contextlib.nullcontext()  # timed on rank 0
     def own(self, st:dict|None) -> dict|None: return None if st is None else {k: self.shard.take(to_device(v, self.device)) for k, v in st.items()}  # this process's rows
     def full(self, st:dict) -> dict: return {k: self.shard.gather(v) for k, v in st.items() if v is not None}  # every process's rows
@@ -363,26 +365,26 @@ def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, sh
 
 def _open_run(run:_Run) -> tuple[dict, list]:
     "Rank 0: check and open the run directory (config, record, generator); the state to start from (saved, else drawn) and the history so far."
-    out, cfg, data, G, device = run.out, run.cfg, run.data, run.G, run.device
-    if (out/'config.json').exists() and (diff := cfg.differs(load_json(out/'config.json')['config'])):  # a run made before a new field existed resumes
+    out, f, cfg, data, G, device = run.out, run.files, run.cfg, run.data, run.G, run.device
+    if f.config.exists() and (diff := cfg.differs(load_json(f.config)['config'])):  # a run made before a new field existed resumes
         raise ValueError(f'{out} holds a run with another config ({", ".join(diff)} differ); choose another directory or delete it.')
     gen = check_generator(out, G)
-    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config if run.matcher else load_json(out/'config.json')['matcher'],
-                   init=load_json(out/'config.json').get('init') if (out/'config.json').exists() else None), out/'config.json')
+    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config if run.matcher else load_json(f.config)['matcher'],
+                   init=load_json(f.config).get('init') if f.config.exists() else None), f.config)
     run.rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=run.lr_mode, processes=run.shard.world, shard=run.shard.describe()), device)
-    if gen: save_json(gen, out/'generator.json')  # which weights: a later shipped checkpoint changes the fingerprint, not the name
-    if (out/'synset.pt').exists() and not (out/'state.pt').exists():  # finished on a machine that kept state.pt (git-ignored): only the evaluation can be missing
-        return dict(state=None, init={}, labels=load_tensors(out/'synset.pt')['labels'], done=len(run.stages), matcher=None), load_json(out/'history.json')
-    if (out/'state.pt').exists():
-        saved = load_tensors(out/'state.pt', device)
+    if gen: save_json(gen, f.generator)  # which weights: a later shipped checkpoint changes the fingerprint, not the name
+    if f.synset.exists() and not f.state.exists():  # finished on a machine that kept state.pt (git-ignored): only the evaluation can be missing
+        return dict(state=None, init={}, labels=load_tensors(f.synset)['labels'], done=len(run.stages), matcher=None), load_json(f.history)
+    if f.state.exists():
+        saved = load_tensors(f.state, device)
         # history.json is written before state.pt: drop what a stage interrupted in between left there
-        return saved, [h for h in load_json(out/'history.json') if h['stage'] < int(saved['done'])]
+        return saved, [h for h in load_json(f.history) if h['stage'] < int(saved['done'])]
     with run.phase('init'):
         if cfg.method == 'pixel':
             x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
         else:
             ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
-    save_json(dict(load_json(out/'config.json'), init=init_info), out/'config.json')
+    save_json(dict(load_json(f.config), init=init_info), f.config)
     return dict(state=None, init=init_state, labels=labels, done=0, matcher=None), []
 
 def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
@@ -390,8 +392,8 @@ def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
     sp, ref = run.stages[i]['space'], None
     if run.cfg.tau_rule == 'gradient' and run.lr_mode == 'calibrated' and not run.stages[i]['restart']:  # from the stage where the run (re)started
         start = max(j for j in range(i) if run.stages[j]['restart'])
-        ref = run.shard.on_rank0(lambda: float(load_tensors(run.out/f'stage_{start}.pt')['rates']['image_grad_rms']))
-    ck = run.out/'in_stage.pt'
+        ref = run.shard.on_rank0(lambda: float(load_tensors(run.files.stage(start))['rates']['image_grad_rms']))
+    ck = run.files.in_stage
     resume = run.shard.on_rank0(lambda: load_tensors(ck) if ck.exists() else None)
     if resume is not None and int(resume['stage']) != i: resume = None  # left by a stage that finished after it (its state.pt is newer)
     elif resume is not None and run.shard.lead: print(f'{run.out}: stage {i} resumes after step {int(resume["step"])} (in_stage.pt)', flush=True)
@@ -402,7 +404,7 @@ def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:
                               tau=run.tau, grad_ref=ref, progress=run.progress, resume=resume, checkpoint=save, checkpoint_s=run.checkpoint_s)
         except NonFiniteLoss as e:
             with torch.no_grad(): x_last = run.shard.gather(render(run.H, e.last_finite, sp))
-            if run.shard.lead: save_tensors(dict(images=x_last.cpu(), labels=run.labels.cpu(), stage=i), run.out/'last_finite.pt')
+            if run.shard.lead: save_tensors(dict(images=x_last.cpu(), labels=run.labels.cpu(), stage=i), run.files.last_finite)
             raise NonFiniteLoss(f'{e} Finished stages: {i} (stage_*.pt in {run.out}); the last finite snapshot of this stage (or the state that entered it) '
                                 'is in last_finite.pt. To try other rates, run into a new directory (another run_name).') from None
 
@@ -412,8 +414,8 @@ def _save_stage(run:_Run, i:int, best:dict, hist:list, rates:dict):
     with torch.no_grad(): x_best, latents = run.shard.gather(render(run.H, best, sp)), run.full(best)
     sel = next(h for h in hist if h['selected'])
     if not run.shard.lead: return
-    save_tensors(dict(images=x_best.cpu(), labels=run.labels.cpu(), space=-1 if sp is None else sp, rates=rates), run.out/f'stage_{i}.pt')
-    save_tensors({k: v.cpu() for k, v in latents.items()}, run.out/f'stage_{i}_latents.pt')
+    save_tensors(dict(images=x_best.cpu(), labels=run.labels.cpu(), space=-1 if sp is None else sp, rates=rates), run.files.stage(i))
+    save_tensors({k: v.cpu() for k, v in latents.items()}, run.files.stage_latents(i))
     if sel.get('out_of_range', 0) > OUT_OF_RANGE_WARN:
         warnings.warn(f'Stage {i} (space {sp}): {100 * sel["out_of_range"]:.0f} % of the selected images\' pixels lie outside the data range.')
 
@@ -429,17 +431,17 @@ def _run_stages(run:_Run, state:dict|None, init_state:dict, history:list, done:i
         if i + 1 < len(stages) and not stages[i + 1]['restart']: best = advance(run.H, best, sp, run.cfg.clip_features)
         state, history, state_full = best, history + hist, run.full(best)  # full: every process's rows (a collective)
         if run.shard.lead:
-            save_json(history, run.out/'history.json')
-            save_tensors(dict(state=state_full, init=run.full_init, labels=run.labels, done=i + 1, matcher=run.matcher.state_dict()), run.out/'state.pt')
-            (run.out/'in_stage.pt').unlink(missing_ok=True)  # after state.pt: a kill in between leaves a checkpoint of a finished stage, which is ignored
+            save_json(history, run.files.history)
+            save_tensors(dict(state=state_full, init=run.full_init, labels=run.labels, done=i + 1, matcher=run.matcher.state_dict()), run.files.state)
+            run.files.in_stage.unlink(missing_ok=True)  # after state.pt: a kill in between leaves a checkpoint of a finished stage, which is ignored
     return history
 
 def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
     "The final pick among the stages' selected candidates; rank 0 writes `final_pick.json` and `synset.pt`. Returns the final images and the run's summary."
     stages, cfg = run.stages, run.cfg
-    load_stages = lambda: [load_tensors(run.out/f'stage_{i}.pt') for i in range(len(stages))]
+    load_stages = lambda: [load_tensors(run.files.stage(i)) for i in range(len(stages))]
     selected = [next(h for h in history if h['stage'] == i and h['selected']) for i in range(len(stages))]
-    fp = load_json(run.out/'final_pick.json') if (finished := (run.out/'synset.pt').exists()) else None  # a finished run keeps its pick: a rerun only evaluates
+    fp = load_json(run.files.final_pick) if (finished := run.files.synset.exists()) else None  # a finished run keeps its pick: a rerun only evaluates
     if fp is None and final_pick_mode(cfg) == 'val_accuracy' and len(stages) > 1:  # every process trains validation models on the stages' images (rank 0 reads them)
         with run.phase('final_pick'): fp = final_pick(cfg, run.shard.on_rank0(load_stages), selected, run.data, run.device, run.shard)
     def finish(fp):  # rank 0
@@ -448,9 +450,9 @@ def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
             with run.phase('final_pick'): fp = final_pick(cfg, stage_data, selected, run.data, run.device)
         win = stage_data[fp['stage']]
         if not finished:  # the matcher's hints (MTT's learned lr) are kept with the pick: a resume without state.pt evaluates with them
-            fp.update(space=int(win['space']), spaces=[s['space'] for s in stages], eval_hints=run.matcher.eval_hints()); save_json(fp, run.out/'final_pick.json')
-            save_tensors(dict(images=win['images'], labels=run.labels.cpu(), latents=load_tensors(run.out/f'stage_{fp["stage"]}_latents.pt'), space=win['space'],
-                              method=cfg.method, stage=fp['stage']), run.out/'synset.pt')
+            fp.update(space=int(win['space']), spaces=[s['space'] for s in stages], eval_hints=run.matcher.eval_hints()); save_json(fp, run.files.final_pick)
+            save_tensors(dict(images=win['images'], labels=run.labels.cpu(), latents=load_tensors(run.files.stage_latents(fp['stage'])), space=win['space'],
+                              method=cfg.method, stage=fp['stage']), run.files.synset)
         return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                                    final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
                                    rates=[dict(stage=i, space=s['space'], tau=s['rates'].get('tau'), **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],

@@ -12,7 +12,7 @@ from tqdm import tqdm
 import numpy as np
 import torch
 import torch.distributed as dist
-from .core import get_device, tune_malloc, save_json, load_json, RunRecord
+from .core import get_device, tune_malloc, save_json, load_json, RunRecord, RunFiles
 from .matchers import MATCHERS, Matcher
 from .evaluate import evaluate_synset
 
@@ -332,7 +332,7 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
     models = list(models); backbone = models[0]
     def job(m): return dict(kw, **(eval_hints or {})) if m == backbone else dict({k: v for k, v in kw.items() if k != 'net_kwargs'}, K=cross_K or kw.get('K', 5),
                                                                                  epochs=cross_epochs or kw.get('epochs'), test_subset=cross_test)
-    saved = EvalFolder(out/'eval', {m: job(m) for m in models}, write=shard.lead)
+    saved = EvalFolder(RunFiles(out).eval_dir, {m: job(m) for m in models}, write=shard.lead)
     per, done = shard.on_rank0(saved.load)
     left = {m: j for m, j in saved.jobs.items() if m not in per}
     procs = worker_processes(device, shard, workers, len([t for t in evaluation_tasks(left) if t not in done]))
@@ -347,6 +347,6 @@ def evaluate_run(x, labels, data, out:Path, rec:RunRecord|None, device=None, # r
     if ev['mean'] <= 1.5 * chance:
         msg = f'The final set scores {ev["mean"]:.1f} % on {backbone}, at chance level ({chance:.0f} %): the distillation or the evaluation went wrong.'
         warnings.warn(msg); ev['warning'] = msg
-    if shard.lead: save_json(ev, out/'eval.json')
+    if shard.lead: save_json(ev, RunFiles(out).evaluation)
     return ev
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 import torch
 from tqdm.auto import tqdm
-from .core import repo_root, runs_root, get_device, load_json, load_tensors
+from .core import repo_root, runs_root, get_device, load_json, load_tensors, RunFiles
 from .recipes import RECIPES, canonical_name, recipe
 from .assets import GENERATORS, OFFICIAL_NAMES, asset_path, shipped_fingerprint
 from .networks import NETWORKS
@@ -280,10 +280,10 @@ def parse_args(argv:list[str]) -> tuple[dict, list[str], bool]:
 
 def keep_earlier_notebook(out:Path) -> Path|None:
     "Rename an earlier attempt's `run_experiment.ipynb` in `out` to `run_experiment.<k>.ipynb` (the next free k), so that a resumed run's notebook does not replace it; the new name, or None."
-    nb = out/'run_experiment.ipynb'
+    nb = RunFiles(out).notebook
     if not nb.exists(): return None
     k = 1 + max([int(p.suffixes[0][1:]) for p in out.glob('run_experiment.*.ipynb') if p.suffixes[0][1:].isdigit()], default=0)
-    return nb.rename(out/f'run_experiment.{k}.ipynb')
+    return nb.rename(nb.with_suffix(f'.{k}.ipynb'))
 
 def hpd_run(argv:list[str]|None=None) -> int:
     "Console script: check the parameters, then run `nbs/run_experiment.ipynb` with papermill into the run's directory."
@@ -296,7 +296,7 @@ def hpd_run(argv:list[str]|None=None) -> int:
     if not nb.exists(): raise SystemExit(f'hpd-run: {nb} not found; run hpd-run from a checkout of the hpd repository (pip install -e .).')
     out = runs_root()/p.name()
     if owner := lock_owner(out): raise SystemExit(f'hpd-run: {out} is being written by another run (process {owner}); wait for it to finish or choose another run_name.')
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out/'run_experiment.ipynb'), '-k', 'python3', '--log-output',
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(RunFiles(out).notebook), '-k', 'python3', '--log-output',
            *param_args(dict(params, run_name=p.name()))]
     print(f'run directory: {out}\n' + ' '.join(cmd[2:]), flush=True)
     if dry: return 0
@@ -417,20 +417,20 @@ def grid_entries(grid:str|list) -> list[ExperimentParams]:
 
 def run_status(p:ExperimentParams) -> dict:
     "done / running / diverged (stopped by the divergence check: a result) / failed (with the error's last line) / partial (cut while distilling, or distilled with its evaluation unfinished) / todo."
-    d = runs_root()/p.name()
+    f = RunFiles(runs_root()/p.name())
     status, detail = 'todo', ''
-    if (d/'eval.json').exists(): status = 'done'
-    elif owner := lock_owner(d): status, detail = 'running', owner  # a lock left by a process that is gone does not count
-    elif (d/'papermill.log').exists():
-        lines = [l for l in (d/'papermill.log').read_text(errors='replace').splitlines() if l.strip()]
+    if f.evaluation.exists(): status = 'done'
+    elif owner := lock_owner(f.dir): status, detail = 'running', owner  # a lock left by a process that is gone does not count
+    elif f.log.exists():
+        lines = [l for l in f.log.read_text(errors='replace').splitlines() if l.strip()]
         starts = [i for i, l in enumerate(lines) if l.startswith('Input Notebook:')]
         lines = lines[starts[-1]:] if starts else lines  # the log is appended: only the last attempt's errors count
         err = [l for l in lines if 'Error' in l or 'Exception' in l]
         if err: status, detail = 'diverged' if err[-1].startswith('DivergedError') else 'failed', err[-1][-200:]
-    if status == 'todo' and (d/'synset.pt').exists():  # cut during its evaluation: a rerun evaluates only what is missing
-        status, detail = 'partial', 'evaluated: ' + (', '.join(sorted(f.stem for f in (d/'eval').glob('*.json'))) or 'nothing yet')
-    elif status == 'todo' and (d/'state.pt').exists():  # cut while distilling: a rerun goes on from the last finished stage, or from inside the next one
-        status, detail = 'partial', f'distilling: {int(load_tensors(d/"state.pt")["done"])} stage(s) finished' + (', the next one saved part-way (in_stage.pt)' if (d/'in_stage.pt').exists() else '')
+    if status == 'todo' and f.synset.exists():  # cut during its evaluation: a rerun evaluates only what is missing
+        status, detail = 'partial', 'evaluated: ' + (', '.join(sorted(e.stem for e in f.eval_dir.glob('*.json'))) or 'nothing yet')
+    elif status == 'todo' and f.state.exists():  # cut while distilling: a rerun goes on from the last finished stage, or from inside the next one
+        status, detail = 'partial', f'distilling: {int(load_tensors(f.state)["done"])} stage(s) finished' + (', the next one saved part-way (in_stage.pt)' if f.in_stage.exists() else '')
     return dict(run=p.name(), status=status, detail=detail)
 
 def grid_status(grid) -> list[dict]: return [run_status(p) for p in grid_entries(grid)]
@@ -442,7 +442,7 @@ def run_grid(grid, dry_run:bool=False, progress:bool=True) -> list[dict]:
         if run_status(p)['status'] in ('done', 'running', 'diverged') or dry_run: continue
         d = runs_root()/p.name(); d.mkdir(parents=True, exist_ok=True)
         args = param_args({k: v for k, v in asdict(p).items() if v != getattr(ExperimentParams(), k)})
-        with open(d/'papermill.log', 'a') as log:  # append: never truncate the log of a run that just started elsewhere
+        with open(RunFiles(d).log, 'a') as log:  # append: never truncate the log of a run that just started elsewhere
             subprocess.run([str(Path(sys.executable).parent/'hpd-run'), *args], stdout=log, stderr=subprocess.STDOUT)
     return grid_status(grid)
 
@@ -457,11 +457,11 @@ def comparison_rows(grids, # grid names (or lists of overrides)
     root, rows = Path(root) if root else runs_root(), []
     for g in grids:
         for p in grid_entries(g):
-            d = root/p.name()
-            if not (d/'eval.json').exists(): continue
-            ev, cf, fp = load_json(d/'eval.json'), load_json(d/'config.json'), load_json(d/'final_pick.json')
-            rec = load_json(d/'record.json') if (d/'record.json').exists() else {}
-            gen = load_json(d/'generator.json')['weights_sha256'][:8] if (d/'generator.json').exists() else ''
+            f = RunFiles(root/p.name())
+            if not f.evaluation.exists(): continue
+            ev, cf, fp = load_json(f.evaluation), load_json(f.config), load_json(f.final_pick)
+            rec = load_json(f.record) if f.record.exists() else {}
+            gen = load_json(f.generator)['weights_sha256'][:8] if f.generator.exists() else ''
             c, spaces = cf['config'], [s['space'] for s in cf['stages']]
             rows.append(dict(dataset=canonical_name(p.dataset), ipc=c['ipc'], matcher=c['matcher'], method=c['method'],
                              glad_space=(('best' if c['glad_space'] == 'best' else spaces[0]) if c['method'] == 'glad' else ''),

@@ -8,7 +8,7 @@ import os, socket, contextlib
 from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
-from .core import load_json
+from .core import load_json, RunFiles
 from .generators import weights_fingerprint
 
 # %% auto #0
@@ -18,7 +18,7 @@ __all__ = ['run_lock', 'lock_owner', 'check_generator', 'plot_stages']
 @contextlib.contextmanager
 def run_lock(out:Path):
     "Hold `out/.lock` (PID and host) while a run writes into `out`; a second writer is refused, a lock left by a killed process is taken over."
-    lock, me = Path(out)/'.lock', f'{os.getpid()}@{socket.gethostname()}'
+    lock, me = RunFiles(out).lock, f'{os.getpid()}@{socket.gethostname()}'
     for _ in range(2):
         try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); break
         except FileExistsError:
@@ -32,7 +32,7 @@ def run_lock(out:Path):
 
 def lock_owner(out:Path) -> str|None:
     "`pid@host` of the live process holding `out/.lock`, else None (no lock, or one left by a process that no longer exists)."
-    lock = Path(out)/'.lock'
+    lock = RunFiles(out).lock
     owner = lock.read_text().strip() if lock.exists() else ''
     pid, _, host = owner.partition('@')
     if not owner: return None
@@ -49,9 +49,10 @@ def _pid_alive(pid:int) -> bool:
 def check_generator(out:Path, G) -> dict|None:
     "The generator's identity (class, weight fingerprint, layers); a run directory written with other weights is refused (a resume must not mix generators)."
     if G is None: return None
+    saved = RunFiles(out).generator
     ident = dict(cls=type(getattr(G, 'G', G)).__name__, weights_sha256=weights_fingerprint(G), num_layers=G.num_layers)
-    if (out/'generator.json').exists() and load_json(out/'generator.json')['weights_sha256'] != ident['weights_sha256']:
-        raise ValueError(f'{out} was written with the generator {load_json(out/"generator.json")["weights_sha256"]}, not {ident["weights_sha256"]}: '
+    if saved.exists() and load_json(saved)['weights_sha256'] != ident['weights_sha256']:
+        raise ValueError(f'{out} was written with the generator {load_json(saved)["weights_sha256"]}, not {ident["weights_sha256"]}: '
                          'a resumed run must use the same weights. Choose another run directory.')
     return ident
 
@@ -62,10 +63,10 @@ def plot_stages(run:str|Path, # a run's directory: `history.json`, `final_pick.j
                 max_classes:int=10, # the first this many classes are shown
                ):
     "The figure of a run's stages: per stage, the first image of each class in the candidate its criterion chose, with the step, pixels out of range and the final set."
-    run = Path(run)
-    hist, fp = load_json(run/'history.json'), load_json(run/'final_pick.json')
+    f = RunFiles(run)
+    hist, fp = load_json(f.history), load_json(f.final_pick)
     stages = sorted({h['stage'] for h in hist})
-    rows = [torch.load(run/f'stage_{s}.pt', weights_only=True) for s in stages]
+    rows = [torch.load(f.stage(s), weights_only=True) for s in stages]
     first = {}
     for i, c in enumerate(rows[0]['labels'].tolist()): first.setdefault(c, i)
     classes = sorted(first)[:max_classes]; n = len(classes)
