@@ -43,7 +43,8 @@ def worker(a):
         r = evaluate_models(x, y, data, {'ConvNet': dict(K=a.K, epochs=a.epochs)}, device, Shard())
         result = dict(accs=r['ConvNet']['accs'])
     else:
-        from hpd.distill import DistillConfig, distill
+        from hpd.config import DistillConfig
+        from hpd.distill import distill
         from hpd.generators import load_generator
         G = load_generator('fashion_mnist', device=device)
         cfg = DistillConfig(matcher='dm', ipc=a.ipc, steps_per_space=a.steps, select_every=a.steps, criterion='loss', record_criteria=('loss',),

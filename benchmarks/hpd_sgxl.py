@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from hpd.core import get_device, device_info, load_json, save_json, tune_malloc
 from hpd.data import HPDData, Split, IMAGENET_SUBSETS
-from hpd.distill import DistillConfig, distill
+from hpd.config import DistillConfig
+from hpd.distill import distill
 try: from hpd.generators import DataAdapter
 except ImportError: from hpd.experiment import DataAdapter   # before this moved to generators
 from hpd.networks import get_network

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 from common import open_benchmark, add_row, device_name
 from hpd.core import cpu_plan
-from hpd.distill import DistillConfig, distill
+from hpd.config import DistillConfig
+from hpd.distill import distill
 from hpd.distributed import evaluate_models
 from hpd.evaluate import evaluate_synset, random_real_subset
 from hpd.matchers import get_matcher, MATCHERS

@@ -4,11 +4,12 @@
 
 # %% ../nbs/11_distill.ipynb #da4b9237
 from __future__ import annotations
-import hashlib, json, math, time, warnings, contextlib
-from dataclasses import dataclass, field, asdict
+import math, time, warnings, contextlib
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
+from .config import DistillConfig, HIGHER_IS_BETTER
 from .core import get_device, seed_everything, save_json, load_json, save_tensors, load_tensors, RunRecord, RunFiles
 from .generators import SynthesisLayers, Hierarchy, gan_backward, weights_fingerprint
 from .matchers import get_matcher, Matcher, NonFiniteLoss
@@ -18,90 +19,13 @@ from .cam import make_criterion
 from .distributed import Shard, evaluate_models, evaluate_run, to_device
 from .recipes import OFFICIAL_RECIPES, recipe
 from .rundir import run_lock, check_generator
-from .data import OUT_OF_RANGE_WARN, data_range, check_images
+from .data import OUT_OF_RANGE_WARN, DivergedError, data_range, check_images
 
 
 # %% auto #0
-__all__ = ['METHODS', 'CRITERIA', 'HIGHER_IS_BETTER', 'LR_MODES', 'TAU_RULES', 'FINAL_PICKS', 'COLLECTIVE', 'PUBLISHED_RATES',
-           'DistillConfig', 'glad_space_for', 'plan_stages', 'render', 'CalibrationError', 'backward_loss',
+__all__ = ['COLLECTIVE', 'PUBLISHED_RATES', 'glad_space_for', 'plan_stages', 'render', 'CalibrationError', 'backward_loss',
            'calibrate_rates', 'make_scorers', 'val_accuracy', 'pick', 'stage_rates', 'step_bar', 'run_stage',
            'final_pick_mode', 'final_pick', 'resolve_lr_mode', 'resolve_tau', 'advance', 'distilled', 'distill']
-
-# %% ../nbs/11_distill.ipynb #ac3478d6
-METHODS = ('hpd', 'glad', 'pixel')
-CRITERIA = ('cam_distance', 'feature_distance', 'loss', 'last', 'val_accuracy')
-HIGHER_IS_BETTER = {'val_accuracy'}
-LR_MODES = ('auto', 'calibrated', 'paper')
-TAU_RULES = ('per_space', 'gradient') # how τ carries into later spaces (`calibrate_rates`)
-FINAL_PICKS = ('last_space', 'cam_distance', 'val_accuracy')
-
-@dataclass
-class DistillConfig:
-    method:str = 'hpd' # 'hpd', 'glad' or 'pixel'
-    matcher:str = 'dm' # see hpd.matchers.MATCHERS
-    matcher_kwargs:dict = field(default_factory=dict) # overrides of the matcher's defaults
-    ipc:int = 1 # images per class
-    layers_per_space:int = 2 # layers grouped into one space (hpd)
-    steps_per_space:int = 20 # optimization steps in each space (hpd); glad/pixel run steps_per_space × (hpd's number of spaces)
-    total_steps:int|None = None # glad/pixel: override the total
-    select_every:int = 5 # snapshot period (steps)
-    criterion:str = 'cam_distance'
-    record_criteria:tuple = ('cam_distance', 'loss') # also computed for every candidate (for the correlation study)
-    withdrawal:bool = True # the state entering a space is its candidate 0 (selection may keep it)
-    final_pick:str = 'last_space' # over the spaces' chosen candidates: 'last_space', 'cam_distance' or 'val_accuracy'
-    glad_space:int|str|None = None # glad: a space index; None: GLaD's layer for the matcher at the same relative depth; 'best': every space, kept by val accuracy
-    init:str = 'averaged_noise' # hpd/glad: 'averaged_noise' or 'random_z'; pixel always 'real'
-    init_kwargs:dict = field(default_factory=dict) # e.g. {'M': 1000, 'average': 'w'}
-    lr_mode:str = 'auto' # 'calibrated' (per-space step calibration), 'paper' (fixed rates: lr_w/lr_f or the matcher's), 'auto': the dataset recipe's (`resolve_lr_mode`)
-    tau:float|None = None # calibrated: target image move per step / image RMS (None: the dataset recipe's for the matcher, `Recipe.tau_for`)
-    tau_rule:str = 'per_space' # calibrated: 'per_space' (a move of τ in every space) or 'gradient' (τ where the run starts, then τ × the image gradient's RMS relative to there, at most τ)
-    lr_w:float|None = None # paper mode: W+ learning rate (None: the matcher's)
-    lr_f:float|None = None # paper mode: feature learning rate (None: the matcher's)
-    lr_pixel:float|None = None # pixel learning rate (None: the matcher's)
-    momentum:float = 0.5
-    clip_features:float|None = 10. # clamp features to ±this when advancing to the next space (as the reference code); None: no clamp
-    chunk:int|None = None # gan_backward chunk (None: plain autograd through the generator)
-    val_K:int = 2 # models behind each validation-accuracy score
-    val_epochs:int = 300 # their epochs
-    seed:int = 0
-
-    def check(self, num_spaces:int|None, has_val:bool=True):
-        "Fail before any work starts."
-        if self.method not in METHODS: raise ValueError(f'Unknown method {self.method!r}; use one of {METHODS}.')
-        for c in (self.criterion, *self.record_criteria):
-            if c not in CRITERIA: raise ValueError(f'Unknown criterion {c!r}; use one of {CRITERIA}.')
-        if self.steps_per_space < 1 or self.select_every < 1: raise ValueError('steps_per_space and select_every must be ≥ 1.')
-        if self.steps_per_space < self.select_every:
-            raise ValueError(f'steps_per_space ({self.steps_per_space}) < select_every ({self.select_every}): no snapshot would be taken in a space.')
-        if self.ipc < 1: raise ValueError(f'IPC must be ≥ 1, got {self.ipc}.')
-        if self.lr_mode not in LR_MODES: raise ValueError(f'Unknown lr_mode {self.lr_mode!r}; use one of {LR_MODES}.')
-        if self.tau is not None and not self.tau > 0: raise ValueError(f'tau must be > 0 (a fraction of the image RMS, e.g. 0.1), got {self.tau}.')
-        if self.tau_rule not in TAU_RULES: raise ValueError(f'Unknown tau_rule {self.tau_rule!r}; use one of {TAU_RULES}.')
-        if self.lr_mode == 'paper' and self.tau_rule != 'per_space': raise ValueError(f"tau_rule={self.tau_rule!r} scales calibrated steps; lr_mode='paper' has fixed rates.")
-        if self.lr_mode == 'calibrated' and (self.lr_w or self.lr_f):
-            raise ValueError("lr_w/lr_f are set by the step calibration in lr_mode='calibrated'; pass lr_mode='paper' to fix them.")
-        if self.final_pick not in FINAL_PICKS: raise ValueError(f'Unknown final_pick {self.final_pick!r}; use one of {FINAL_PICKS}.')
-        needs_val = self.final_pick == 'val_accuracy' or self.glad_space == 'best' or 'val_accuracy' in (self.criterion, *self.record_criteria)
-        if needs_val and not has_val:
-            raise ValueError('Validation accuracy (final_pick, glad_space="best" or the val_accuracy criterion) needs a validation split held out '
-                             'from the training set, and this dataset has none; load it with val_per_class > 0 or choose another option.')
-        if self.method == 'glad' and num_spaces is not None:
-            if self.glad_space == 'best' and num_spaces < 2:
-                raise ValueError(f'glad_space="best" compares spaces, but this generator has only {num_spaces} with layers_per_space={self.layers_per_space}.')
-            if isinstance(self.glad_space, str) and self.glad_space != 'best':
-                raise ValueError(f'glad_space must be a space index, None or "best", got {self.glad_space!r}.')
-            if isinstance(self.glad_space, int) and not 0 <= self.glad_space < num_spaces:
-                raise ValueError(f'glad_space={self.glad_space} does not exist: the generator has spaces 0…{num_spaces - 1} with layers_per_space={self.layers_per_space}.')
-
-    def key(self) -> str:
-        "A hash of the config (recorded with the run)."
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-    def differs(self, saved:dict) -> list[str]:
-        "The fields in which a run directory's saved config (`config.json`'s `config`) differs from this one; a field the saved config lacks (written before the field existed) counts as its default."
-        now, base = (json.loads(json.dumps(asdict(c), default=str)) for c in (self, DistillConfig()))
-        return [k for k in now if saved.get(k, base[k]) != now[k]]
-
 
 # %% ../nbs/11_distill.ipynb #bd307a3e
 def glad_space_for(matcher:str, H:Hierarchy, dataset:str='imagenette') -> int:
@@ -263,22 +187,32 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
             with torch.no_grad(): x0 = render(H, params, space)
             with torch.enable_grad(): loss0 = loss_fn(x0).item()
         snapshot(0, loss0)
+    # a space whose images diverge (or whose loss stops being finite) is left when the entering state is a candidate: the run goes on from it
+    withdrawable, stopped = lambda: bool(history) and history[0]['step'] == 0, None
     first, last_saved = 1 if resume is None else int(resume['step']) + 1, time.monotonic()
     with step_bar(steps, stage, space, progress, shard, done=first - 1) as bar:
         for step in range(first, steps + 1):
             opt.zero_grad(set_to_none=True)
             loss = backward_loss(H, params, space, loss_fn, cfg.chunk)
             if not torch.isfinite(loss):
+                if withdrawable(): stopped = dict(step=step, why=f'the {matcher.name} loss became {loss.item()}'); break
                 err = NonFiniteLoss(f'The {matcher.name} loss became {loss.item()} at stage {stage} (space {space}), step {step}. Lower the learning rates.')
                 err.last_finite = to_device(candidates[len(history) - 1], device) if history else {n: state[n].detach().clone() for n in names}  # else the entering state
                 raise err
             opt.step(); bar.update()
-            if step % cfg.select_every == 0: snapshot(step, loss.item())
+            if step % cfg.select_every == 0:
+                try: snapshot(step, loss.item())
+                except DivergedError as e:  # every process gets it (`on_rank0`)
+                    if not withdrawable(): raise
+                    stopped = dict(step=step, why=str(e).split(' The steps are too large')[0].rstrip('.')); break
             if checkpoint and step < steps and shard.max(torch.tensor(time.monotonic() - last_saved, device=device)) >= checkpoint_s:  # the slowest clock: every process agrees
                 save_checkpoint(step); last_saved = time.monotonic()
+    if stopped:
+        warnings.warn(f'Stage {stage} (space {space}) stopped at step {stopped["step"]}: {stopped["why"]}. Its earlier candidates compete, '
+                      'the state that entered the space among them (withdrawal); lower tau (or the fixed rates) to use more of this space.')
     best = pick(history, cfg.criterion)
     for i, h in enumerate(history): h['selected'] = i == best
-    return to_device(candidates[best], device), history, dict(lr=lrs, **cal)
+    return to_device(candidates[best], device), history, dict(lr=lrs, **cal, **({'stopped': stopped} if stopped else {}))
 
 
 # %% ../nbs/11_distill.ipynb #772837e3
@@ -455,7 +389,7 @@ def _final_set(run:_Run, history:list) -> tuple[torch.Tensor, dict]:
                               method=cfg.method, stage=fp['stage']), run.files.synset)
         return win['images'], dict(n_candidates=len(history), selected=[dict(stage=h['stage'], step=h['step']) for h in selected],
                                    final=dict(stage=fp['stage'], space=fp['space'], final_pick=fp['final_pick']), lr_mode=run.lr_mode,
-                                   rates=[dict(stage=i, space=s['space'], tau=s['rates'].get('tau'), **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
+                                   rates=[dict(stage=i, space=s['space'], tau=s['rates'].get('tau'), stopped_at=s['rates'].get('stopped', {}).get('step'), **{k: float(v) for k, v in s['rates'].get('lr', {}).items()}) for i, s in enumerate(stage_data)],
                                    eval_hints=fp['eval_hints'] if 'eval_hints' in fp else run.matcher.eval_hints())
     x, result = run.shard.on_rank0(lambda: finish(fp))
     return x.to(run.device), result

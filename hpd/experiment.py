@@ -21,7 +21,8 @@ from .matchers import MATCHERS
 from .experts import run_buffer, buffer_missing
 from .evaluate import PROTOCOLS
 from .cam import CamDistance, load_classifier
-from .distill import DistillConfig, METHODS, distilled
+from .config import DistillConfig, METHODS
+from .distill import distilled
 from .rundir import lock_owner
 
 # %% auto #0

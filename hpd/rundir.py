@@ -77,7 +77,9 @@ def plot_stages(run:str|Path, # a run's directory: `history.json`, `final_pick.j
         for j in range(n):
             axs[i, j].imshow(imgs[j].permute(1, 2, 0).squeeze(-1), cmap='gray' if data.channels == 1 else None); axs[i, j].axis('off')
         where = f"space {row['space']}" if row['space'] >= 0 else 'pixels'
-        label = f"{where}: step {sel['step']} chosen, {100 * sel.get('out_of_range', 0):.0f}% of pixels out of range" + ('  ← final set' if s == fp['stage'] else '')
+        stop = (row.get('rates') or {}).get('stopped')  # the space diverged there and was left (`run_stage`)
+        label = (f"{where}: step {sel['step']} chosen" + (f" (stopped at step {stop['step']}: diverged)" if stop else '') +
+                 f", {100 * sel.get('out_of_range', 0):.0f}% of pixels out of range" + ('  ← final set' if s == fp['stage'] else ''))
         axs[i, 0].text(0, 1.06, label, transform=axs[i, 0].transAxes, fontsize=8, ha='left', va='bottom')
     for j, c in enumerate(classes): axs[-1, j].text(0.5, -0.06, data.class_names[c], transform=axs[-1, j].transAxes, fontsize=7, ha='center', va='top')
     fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.06, hspace=0.35, wspace=0.05)

@@ -6,7 +6,8 @@ from pathlib import Path
 import torch
 from torch.distributed.elastic.multiprocessing.errors import record
 import hpd.distill
-from hpd.distill import DistillConfig, distill
+from hpd.config import DistillConfig
+from hpd.distill import distill
 from hpd.distributed import Shard, init_distributed, close_distributed
 from hpd.data import load_dataset
 from hpd.generators import StyleGenerator

@@ -10,6 +10,7 @@ from hpd.networks import NETWORKS
 from hpd.matchers import MATCHERS
 from hpd.generators import Hierarchy, StyleGenerator
 from hpd.stylegan_xl import StyleGANXL, official_plan, plan_shapes
+from hpd.config import DistillConfig
 from hpd import distill
 
 @pytest.mark.parametrize('r', RECIPES.values(), ids=list(RECIPES))
@@ -32,12 +33,12 @@ def test_distill_reads_the_recipes(monkeypatch):
         if r.generator is None: continue
         klass = StyleGANXL if r.generator in OFFICIAL_RECIPES else StyleGenerator
         G = klass.__new__(klass)  # resolve_lr_mode looks at the class only
-        assert distill.resolve_lr_mode(distill.DistillConfig(), G, r.name) == r.lr_mode, r.name
+        assert distill.resolve_lr_mode(DistillConfig(), G, r.name) == r.lr_mode, r.name
         other, dm_space = 'paper' if r.lr_mode == 'calibrated' else 'calibrated', distill.glad_space_for('dm', H, r.name)
         monkeypatch.setitem(RECIPES, r.name, dataclasses.replace(r, lr_mode=other, tau=tuple(dict(r.tau, dm=0.5).items()),
                                                                   glad_layers=tuple(dict(r.glad_layers, dm=r.glad_layer('mtt')).items())))
-        assert distill.resolve_lr_mode(distill.DistillConfig(), G, r.name) == other, r.name
-        assert distill.resolve_tau(distill.DistillConfig(matcher='dm'), r.name) == 0.5 and distill.resolve_tau(distill.DistillConfig(matcher='dc'), r.name) == r.tau_for('dc')
+        assert distill.resolve_lr_mode(DistillConfig(), G, r.name) == other, r.name
+        assert distill.resolve_tau(DistillConfig(matcher='dm'), r.name) == 0.5 and distill.resolve_tau(DistillConfig(matcher='dc'), r.name) == r.tau_for('dc')
         assert distill.glad_space_for('dm', H, r.name) == distill.glad_space_for('mtt', H, r.name) < dm_space
 
 @pytest.mark.parametrize('matcher', ['dm', 'dc', 'dsa', 'mtt'])
