@@ -276,10 +276,11 @@ class RunRecord:
                  device=None,
                  allocator:str|None=None): # default: what `tune_malloc()` returned in this process (`allocator_info`)
         self.dir, self.path = Path(dir), RunFiles(dir).record
-        old = load_json(self.path) if self.path.exists() else {}
-        self.data = dict(config=config, git=git_info(), versions=package_versions(), env=device_info(device),
+        old, now, git = load_json(self.path) if self.path.exists() else {}, datetime.datetime.now().isoformat(timespec='seconds'), git_info()
+        self.data = dict(config=config, git=git, versions=package_versions(), env=device_info(device),
                          allocator=allocator or allocator_info(), phases=old.get('phases', {}), results=old.get('results', {}),
-                         started=old.get('started', datetime.datetime.now().isoformat(timespec='seconds')))
+                         started=old.get('started', now),
+                         attempts=old.get('attempts', []) + [dict(started=now, git=git)])  # a resumed run's earlier phases ran at their own commits
         self.save()
 
     @contextlib.contextmanager
