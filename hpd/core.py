@@ -240,6 +240,12 @@ class RunFiles:
     log = property(lambda s: s.dir/'papermill.log', doc="the experiment notebook's output (appended by every attempt)")
     def stage(self, i:int) -> Path: return self.dir/f'stage_{i}.pt'  # stage i's chosen images (small)
     def stage_latents(self, i:int) -> Path: return self.dir/f'stage_{i}_latents.pt'  # and its latents, the final pick's input
+    def last_error(self) -> str:
+        "The error that ended the latest attempt, as its traceback's last line says it ('DivergedError: …'); '' when that attempt shows none."
+        attempt = self.log.read_text(errors='replace').split('Input Notebook:')[-1] if self.log.exists() else ''  # appended: an earlier attempt's error is history
+        return next((l.strip() for l in reversed(attempt.splitlines()) if _ERROR_LINE.match(l)), '')
+
+_ERROR_LINE = re.compile(r'[\w.]+(Error|Exception|Loss|Interrupt): ')  # a traceback's last line (`NonFiniteLoss` is an exception too)
 
 
 # %% ../nbs/00_core.ipynb #232eb89c

@@ -428,7 +428,12 @@ def real_init(data:HPDData, # the real data
     return x.to(device), labels.to(device), dict(init='real', seed=seed, ipc=ipc, split=split)
 
 # %% ../nbs/01_data.ipynb #23554985
-class DivergedError(RuntimeError): pass
+class DivergedError(RuntimeError):
+    "Images not finite or far outside the data range: `where` says at which stage and step, `what` how far they went."
+    def __init__(self, where:str, what:str, lo:float, hi:float): super().__init__(where, what, lo, hi)  # the args pickle: `Shard.on_rank0` sends it to every process
+    where, what = property(lambda s: s.args[0]), property(lambda s: s.args[1])
+    def __str__(self): return (f'The images diverged at {self.where}: {self.what} while the data lie in {self.args[2]:.2f}…{self.args[3]:.2f}. The steps are too large: '
+                               'lower tau (calibrated rates) or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.')
 
 DIVERGED_WIDTHS = 100. # images farther than this many data-range widths outside the range: the run diverged (stop)
 OUT_OF_RANGE_WARN = 0.25 # a selected candidate with more than this fraction of pixels outside the data range: warn
@@ -450,8 +455,6 @@ def check_images(x:torch.Tensor, lo, hi, where:str) -> dict:
     "`image_stats`, or a `DivergedError` naming `where` when the images are not finite or far outside the data range."
     s = image_stats(x, lo, hi)
     if not s['max_excess'] <= DIVERGED_WIDTHS:
-        raise DivergedError(f'The images diverged at {where}: {"they are not finite" if not torch.isfinite(x).all() else f"they reach {x.abs().max().item():.3g}"} '
-                            f'while the data lie in {lo.min().item():.2f}…{hi.max().item():.2f}. The steps are too large: lower tau (calibrated rates) '
-                            "or lr_w/lr_f/lr_pixel (fixed rates); what earlier stages finished is on disk.")
+        raise DivergedError(where, 'they are not finite' if not torch.isfinite(x).all() else f'they reach {x.abs().max().item():.3g}', lo.min().item(), hi.max().item())
     return s
 

@@ -204,7 +204,7 @@ def run_stage(H, state:dict, space, steps:int, labels, matcher:Matcher, scorers:
                 try: snapshot(step, loss.item())
                 except DivergedError as e:  # every process gets it (`on_rank0`)
                     if not withdrawable(): raise
-                    stopped = dict(step=step, why=str(e).split(' The steps are too large')[0].rstrip('.')); break
+                    stopped = dict(step=step, why=f'the images diverged ({e.what})'); break
             if checkpoint and step < steps and shard.max(torch.tensor(time.monotonic() - last_saved, device=device)) >= checkpoint_s:  # the slowest clock: every process agrees
                 save_checkpoint(step); last_saved = time.monotonic()
     if stopped:
@@ -300,11 +300,13 @@ def _set_up(data, cfg:DistillConfig, out:Path, G, criteria:dict|None, device, sh
 def _open_run(run:_Run) -> tuple[dict, list]:
     "Rank 0: check and open the run directory (config, record, generator); the state to start from (saved, else drawn) and the history so far."
     out, f, cfg, data, G, device = run.out, run.files, run.cfg, run.data, run.G, run.device
-    if f.config.exists() and (diff := cfg.differs(load_json(f.config)['config'])):  # a run made before a new field existed resumes
+    old = load_json(f.config) if f.config.exists() else None
+    if old and (diff := cfg.differs(old['config'])):  # a run made before a new field existed resumes
         raise ValueError(f'{out} holds a run with another config ({", ".join(diff)} differ); choose another directory or delete it.')
     gen = check_generator(out, G)
-    save_json(dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config if run.matcher else load_json(f.config)['matcher'],
-                   init=load_json(f.config).get('init') if f.config.exists() else None), f.config)
+    meta = dict(config=asdict(cfg), key=cfg.key(), stages=run.stages, lr_mode=run.lr_mode, matcher=run.matcher.config if run.matcher else old['matcher'],
+                init=old.get('init') if old else None)  # without a matcher the run is finished: its config is there
+    save_json(meta, f.config)
     run.rec = RunRecord(out, dict(asdict(cfg), dataset=data.name, lr_mode_resolved=run.lr_mode, processes=run.shard.world, shard=run.shard.describe()), device)
     if gen: save_json(gen, f.generator)  # which weights: a later shipped checkpoint changes the fingerprint, not the name
     if f.synset.exists() and not f.state.exists():  # finished on a machine that kept state.pt (git-ignored): only the evaluation can be missing
@@ -318,7 +320,7 @@ def _open_run(run:_Run) -> tuple[dict, list]:
             x, labels, init_info = initialize('real', data, cfg.ipc, seed=cfg.seed, device=device); init_state = dict(x=x)
         else:
             ws, labels, init_info = initialize(cfg.init, G, cfg.ipc, seed=cfg.seed, device=device, **cfg.init_kwargs); init_state = dict(ws=ws)
-    save_json(dict(load_json(f.config), init=init_info), f.config)
+    save_json(dict(meta, init=init_info), f.config)
     return dict(state=None, init=init_state, labels=labels, done=0, matcher=None), []
 
 def _optimize(run:_Run, state:dict, i:int) -> tuple[dict, list, dict]:

@@ -425,12 +425,7 @@ def run_status(p:ExperimentParams) -> dict:
     status, detail = 'todo', ''
     if f.evaluation.exists(): status = 'done'
     elif owner := lock_owner(f.dir): status, detail = 'running', owner  # a lock left by a process that is gone does not count
-    elif f.log.exists():
-        lines = [l for l in f.log.read_text(errors='replace').splitlines() if l.strip()]
-        starts = [i for i, l in enumerate(lines) if l.startswith('Input Notebook:')]
-        lines = lines[starts[-1]:] if starts else lines  # the log is appended: only the last attempt's errors count
-        err = [l for l in lines if 'Error' in l or 'Exception' in l]
-        if err: status, detail = 'diverged' if err[-1].startswith('DivergedError') else 'failed', err[-1][-200:]
+    elif err := f.last_error(): status, detail = 'diverged' if err.startswith('DivergedError') else 'failed', err[-200:]
     if status == 'todo' and f.synset.exists():  # cut during its evaluation: a rerun evaluates only what is missing
         status, detail = 'partial', 'evaluated: ' + (', '.join(sorted(e.stem for e in f.eval_dir.glob('*.json'))) or 'nothing yet')
     elif status == 'todo' and f.state.exists():  # cut while distilling: a rerun goes on from the last finished stage, or from inside the next one
