@@ -244,9 +244,9 @@ class RunFiles:
         "The error that ended the latest attempt, as its traceback's last line says it ('DivergedError: …'); '' when that attempt shows none."
         attempt = self.log.read_text(errors='replace').split('Input Notebook:')[-1] if self.log.exists() else ''  # appended: an earlier attempt's error is history
         return next((l.strip() for l in reversed(attempt.splitlines()) if _ERROR_LINE.match(l)), '')
-    def diverged(self) -> bool:
+    def diverged(self, error:str|None=None) -> bool: # `error`: the latest attempt's `last_error()`, when already read (the log is read once)
         "The latest attempt was stopped by the divergence check (`hpd.data.DivergedError`): a result, not a failure."
-        return self.last_error().startswith('DivergedError')
+        return (self.last_error() if error is None else error).startswith('DivergedError')
 
 _ERROR_LINE = re.compile(r'[\w.]+(Error|Exception|Loss|Interrupt): ')  # a traceback's last line (`NonFiniteLoss` is an exception too)
 

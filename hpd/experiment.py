@@ -425,7 +425,7 @@ def run_status(p:ExperimentParams) -> dict:
     status, detail = 'todo', ''
     if f.evaluation.exists(): status = 'done'
     elif owner := lock_owner(f.dir): status, detail = 'running', owner  # a lock left by a process that is gone does not count
-    elif err := f.last_error(): status, detail = 'diverged' if f.diverged() else 'failed', err[-200:]
+    elif err := f.last_error(): status, detail = 'diverged' if f.diverged(err) else 'failed', err[-200:]
     if status == 'todo' and f.synset.exists():  # cut during its evaluation: a rerun evaluates only what is missing
         status, detail = 'partial', 'evaluated: ' + (', '.join(sorted(e.stem for e in f.eval_dir.glob('*.json'))) or 'nothing yet')
     elif status == 'todo' and f.state.exists():  # cut while distilling: a rerun goes on from the last finished stage, or from inside the next one
